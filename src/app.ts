@@ -1,0 +1,170 @@
+/**
+ * The composition root: builds the parts, starts them in order, stops them in reverse.
+ * HTTP listens first (so a taken port fails before any peer is dialled and /-/ready answers
+ * 503 while libp2p starts), then libp2p, then the bootstrap keeper and the periodic report.
+ */
+import { multiaddr } from '@multiformats/multiaddr'
+import { ConfigError } from './config.js'
+import { peersView } from './http/api.js'
+import { boundAddress, createHttpApp, listen } from './http/server.js'
+import { ProcessMetrics } from './metrics/process-metrics.js'
+import { MetricsScraper } from './metrics/scrape.js'
+import { TrackerCollector } from './metrics/tracker-collector.js'
+import { BootstrapKeeper } from './p2p/bootstrap-keeper.js'
+import { loadOrCreateIdentity } from './p2p/identity.js'
+import { createTrackerNode, dhtRoutingTableSize } from './p2p/node.js'
+import { attachTracker } from './p2p/tracker-adapter.js'
+import { peerReport } from './report.js'
+import { monotonicClock } from './tracker/clock.js'
+import { DIRECTIONS } from './tracker/connection-labels.js'
+import { PeerTracker } from './tracker/peer-tracker.js'
+import { NAME, VERSION, buildInfo } from './version.js'
+import type { Config } from './config.js'
+import type { Logger } from './log.js'
+import type { TrackerNode } from './p2p/node.js'
+import type { Clock } from './tracker/clock.js'
+import type { ConnectionLabels } from './tracker/connection-labels.js'
+import type { Server } from 'node:http'
+
+export interface RunningTracker {
+  node: TrackerNode
+  tracker: PeerTracker
+  /** Where HTTP listens, with the port the OS chose when the flag said 0. */
+  http: { host: string, port: number }
+  /** Stops everything in order and logs the final report; safe to call twice. */
+  stop: () => Promise<void>
+}
+
+export interface StartOptions {
+  clock?: Clock
+}
+
+export async function startTracker (config: Config, log: Logger, options: StartOptions = {}): Promise<RunningTracker> {
+  const startedAt = Date.now()
+  const identity = await loadOrCreateIdentity(config.p2p.identityFile)
+  const node = await createTrackerNode(config.p2p, identity.privateKey)
+  const tracker = new PeerTracker(options.clock ?? monotonicClock, knownConnectionLabels(config))
+  const detach = attachTracker(node, tracker, log)
+  let ready = false
+
+  const collector = new TrackerCollector(tracker, {
+    maxPeerSeries: config.tracker.maxPeerSeries,
+    buildInfo: buildInfo(),
+    startTimeSeconds: Math.floor(startedAt / 1000),
+    dhtRoutingTablePeers: () => dhtRoutingTableSize(node)
+  })
+  const scraper = new MetricsScraper(collector, config.web.disableExporterMetrics ? undefined : new ProcessMetrics())
+  const app = createHttpApp({
+    telemetryPath: config.web.telemetryPath,
+    scraper,
+    log,
+    isReady: () => ready,
+    landing: () => ({ name: NAME, version: VERSION, peerId: node.peerId.toString(), telemetryPath: config.web.telemetryPath }),
+    status: () => ({
+      peerId: node.peerId.toString(),
+      listenAddrs: node.getMultiaddrs().map(String),
+      version: VERSION,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      connectedPeers: tracker.connectedPeers,
+      openConnections: tracker.openConnections,
+      peerConnects: tracker.totalConnects(),
+      peerDisconnects: tracker.totalDisconnects()
+    }),
+    peers: () => peersView(tracker, rttsByPeer(node))
+  })
+
+  let server: Server
+  try {
+    server = await listen(app, config.web.host, config.web.port)
+  } catch (err) {
+    detach()
+    throw err
+  }
+
+  try {
+    await node.start()
+  } catch (err) {
+    await closeServer(server)
+    detach()
+    throw listenError(err)
+  }
+  ready = true
+  log.info({ peerId: node.peerId.toString(), identityFile: config.p2p.identityFile, identityCreated: identity.created }, 'libp2p node started')
+  for (const addr of node.getMultiaddrs()) log.info({ addr: addr.toString() }, 'listening for peers')
+  const http = boundAddress(server)
+  log.info({ address: `${http.host}:${http.port}`, telemetryPath: config.web.telemetryPath }, 'serving metrics')
+
+  const keeper = new BootstrapKeeper(config.p2p.bootstrap, {
+    dial: async (addrs, signal) => {
+      const connection = await node.dial(addrs.map(a => multiaddr(a)), { signal })
+      await node.peerStore.merge(connection.remotePeer, { tags: { bootstrap: { value: 50 } } })
+    },
+    onDialError: (peerId, err, retryInMs) => {
+      log.warn({ peerId, err: (err as Error).message, retryInMs }, 'bootstrap peer dial failed')
+    }
+  })
+  const onPeerConnect = (evt: CustomEvent<{ toString: () => string }>): void => { keeper.peerConnected(evt.detail.toString()) }
+  const onPeerDisconnect = (evt: CustomEvent<{ toString: () => string }>): void => { keeper.peerDisconnected(evt.detail.toString()) }
+  node.addEventListener('peer:connect', onPeerConnect)
+  node.addEventListener('peer:disconnect', onPeerDisconnect)
+  keeper.start()
+
+  const reportTimer = config.tracker.reportIntervalMs > 0
+    ? setInterval(() => { log.info(peerReport(tracker, config.tracker.reportPeers), 'peer report') }, config.tracker.reportIntervalMs)
+    : undefined
+  reportTimer?.unref()
+
+  let stopping: Promise<void> | undefined
+  const stop = async (): Promise<void> => {
+    stopping ??= (async () => {
+      ready = false
+      keeper.stop()
+      clearInterval(reportTimer)
+      const serverClosed = closeServer(server) // stop accepting; requests in flight finish
+      log.info(peerReport(tracker, config.tracker.reportPeers), 'final peer report')
+      await node.stop() // closes every connection: each peer's disconnect is logged and counted
+      node.removeEventListener('peer:connect', onPeerConnect)
+      node.removeEventListener('peer:disconnect', onPeerDisconnect)
+      detach()
+      await serverClosed
+      log.info(peerReport(tracker, 0), 'stopped')
+    })()
+    await stopping
+  }
+
+  return { node, tracker, http, stop }
+}
+
+/** Every direction with the transport, encryption and muxers this node speaks: exported as 0 from the start. */
+function knownConnectionLabels (config: Config): ConnectionLabels[] {
+  return DIRECTIONS.flatMap(direction => config.p2p.muxers.map(muxer => ({ direction, transport: 'tcp' as const, encryption: 'noise' as const, muxer })))
+}
+
+/** The lowest round-trip time libp2p's connection monitor measured to each peer, in ms. */
+function rttsByPeer (node: TrackerNode): (peerId: string) => number | undefined {
+  const rtts = new Map<string, number>()
+  for (const connection of node.getConnections()) {
+    const rtt = connection.rtt
+    if (rtt === undefined) continue
+    const peerId = connection.remotePeer.toString()
+    rtts.set(peerId, Math.min(rtt, rtts.get(peerId) ?? Infinity))
+  }
+  return (peerId) => rtts.get(peerId)
+}
+
+function listenError (err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'EADDRINUSE') return new ConfigError(`--p2p.listen: an address is already in use (${(err as Error).message})`)
+  if (code === 'EADDRNOTAVAIL') return new ConfigError(`--p2p.listen: an address is not an address of this machine (${(err as Error).message})`)
+  return err
+}
+
+/** Stops accepting, lets requests in flight finish for up to 2 s, then drops what is left. */
+async function closeServer (server: Server): Promise<void> {
+  const closed = new Promise<void>(resolve => server.close(() => { resolve() }))
+  server.closeIdleConnections()
+  const force = setTimeout(() => { server.closeAllConnections() }, 2000)
+  force.unref()
+  await closed
+  clearTimeout(force)
+}

@@ -1,0 +1,92 @@
+/**
+ * Renders the tracker's families from its state at scrape time. Everything here is O(what is
+ * exported): the per-peer series stop at the cap, the rest are a few fixed label sets.
+ */
+import { DIRECTIONS } from '../tracker/connection-labels.js'
+import { METRICS } from './definitions.js'
+import { formatLabels } from './exposition.js'
+import type { ExpositionWriter } from './exposition.js'
+import type { PeerTracker } from '../tracker/peer-tracker.js'
+
+export interface BuildInfo {
+  version: string
+  revision: string
+  libp2pVersion: string
+  nodejsVersion: string
+}
+
+export interface TrackerCollectorOptions {
+  /** Most per-peer duration series to export (the longest-connected peers). */
+  maxPeerSeries: number
+  buildInfo: BuildInfo
+  startTimeSeconds: number
+  /** Size of the DHT routing table now; 0 when there is no DHT. */
+  dhtRoutingTablePeers: () => number
+}
+
+const DIRECTION_LABELS = Object.fromEntries(DIRECTIONS.map(d => [d, formatLabels(['direction'], [d])]))
+const DIRECTION_BODIES = Object.fromEntries(DIRECTIONS.map(d => [d, `direction="${d}"`]))
+
+export class TrackerCollector {
+  private readonly tracker: PeerTracker
+  private readonly options: TrackerCollectorOptions
+  private readonly buildInfoLabels: string
+
+  constructor (tracker: PeerTracker, options: TrackerCollectorOptions) {
+    this.tracker = tracker
+    this.options = options
+    const b = options.buildInfo
+    this.buildInfoLabels = formatLabels(METRICS.buildInfo.labels, [b.version, b.revision, b.libp2pVersion, b.nodejsVersion])
+  }
+
+  collect (w: ExpositionWriter): void {
+    const t = this.tracker
+    const now = t.now()
+
+    w.family(METRICS.connectedPeers)
+    w.sample(METRICS.connectedPeers.name, '', t.connectedPeers)
+
+    w.family(METRICS.peerConnects)
+    for (const d of DIRECTIONS) w.sample(METRICS.peerConnects.name, DIRECTION_LABELS[d] as string, t.connects[d])
+    w.family(METRICS.peerDisconnects)
+    for (const d of DIRECTIONS) w.sample(METRICS.peerDisconnects.name, DIRECTION_LABELS[d] as string, t.disconnects[d])
+
+    w.family(METRICS.peerConnectionDuration)
+    let exported = 0
+    if (this.options.maxPeerSeries > 0) {
+      for (const session of t.sessionsByAge()) {
+        // Peer IDs are base58 or base32: nothing in them needs escaping.
+        w.sample(METRICS.peerConnectionDuration.name, `{peer_id="${session.peerId}"}`, Math.max(0, now - session.startedAt) / 1000)
+        if (++exported === this.options.maxPeerSeries) break
+      }
+    }
+    w.family(METRICS.peerSeriesDropped)
+    w.sample(METRICS.peerSeriesDropped.name, '', t.connectedPeers - exported)
+
+    w.family(METRICS.peerSessionDuration)
+    for (const d of DIRECTIONS) {
+      const h = t.finishedSessions[d]
+      w.histogram(METRICS.peerSessionDuration.name, DIRECTION_BODIES[d] as string, h.bounds, h.cumulative(), h.sum, h.count)
+    }
+
+    w.family(METRICS.openConnections)
+    for (const c of t.connectionCountsByLabels()) w.sample(METRICS.openConnections.name, connectionLabels(c.labels), c.opened - c.closed)
+    w.family(METRICS.connectionsOpened)
+    for (const c of t.connectionCountsByLabels()) w.sample(METRICS.connectionsOpened.name, connectionLabels(c.labels), c.opened)
+    w.family(METRICS.connectionsClosed)
+    for (const c of t.connectionCountsByLabels()) w.sample(METRICS.connectionsClosed.name, connectionLabels(c.labels), c.closed)
+
+    w.family(METRICS.dhtRoutingTablePeers)
+    w.sample(METRICS.dhtRoutingTablePeers.name, '', this.options.dhtRoutingTablePeers())
+
+    w.family(METRICS.buildInfo)
+    w.sample(METRICS.buildInfo.name, this.buildInfoLabels, 1)
+
+    w.family(METRICS.startTime)
+    w.sample(METRICS.startTime.name, '', this.options.startTimeSeconds)
+  }
+}
+
+function connectionLabels (labels: { direction: string, transport: string, encryption: string, muxer: string }): string {
+  return `{direction="${labels.direction}",transport="${labels.transport}",encryption="${labels.encryption}",muxer="${labels.muxer}"}`
+}

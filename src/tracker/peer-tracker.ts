@@ -1,0 +1,192 @@
+import { DIRECTIONS, labelKey } from './connection-labels.js'
+import { SessionHistogram } from './session-histogram.js'
+import type { Clock } from './clock.js'
+import type { ConnectionLabels, Direction } from './connection-labels.js'
+
+/** What the p2p adapter reports when a connection opens. */
+export interface OpenedConnection extends ConnectionLabels {
+  /** libp2p's connection id, unique per process. */
+  id: string
+  peerId: string
+  remoteAddr: string
+}
+
+export interface TrackedConnection extends OpenedConnection {
+  openedAt: number
+}
+
+interface ConnectionRecord extends TrackedConnection {
+  /** The counts of this connection's label combination, found once at open. */
+  readonly counts: ConnectionCounts
+}
+
+/** One peer's time connected: from its first open connection to its last one closing. */
+export interface PeerSession {
+  readonly peerId: string
+  /** Direction of the connection that opened the session. */
+  readonly direction: Direction
+  readonly startedAt: number
+  /** Open connections to this peer, oldest first (usually one). */
+  readonly connections: TrackedConnection[]
+  agentVersion: string | undefined
+  protocols: readonly string[] | undefined
+}
+
+export interface FinishedSession {
+  peerId: string
+  direction: Direction
+  startedAt: number
+  endedAt: number
+  durationSeconds: number
+}
+
+/** Opened and closed connections with one label combination. Open = opened - closed. */
+export interface ConnectionCounts {
+  readonly labels: ConnectionLabels
+  opened: number
+  closed: number
+}
+
+/**
+ * The exact account of connected peers. Pure state driven by connection events and an
+ * injected clock: no libp2p, no timers, no I/O, so every rule here is unit-tested.
+ *
+ * Rules: a peer session opens with the peer's first connection and closes with its last;
+ * several connections to one peer are one peer; a redial after the last close is a new
+ * session. Events that do not fit (a close for an unknown connection, a repeated open)
+ * are ignored, so the counts can never go negative or double.
+ */
+export class PeerTracker {
+  private readonly clock: Clock
+  /** Connected peers in session-start order (Map keeps insertion order): oldest first. */
+  private readonly sessions = new Map<string, PeerSession>()
+  private readonly connections = new Map<string, ConnectionRecord>()
+  private readonly connectionCounts = new Map<string, ConnectionCounts>()
+  readonly connects: Record<Direction, number> = { inbound: 0, outbound: 0 }
+  readonly disconnects: Record<Direction, number> = { inbound: 0, outbound: 0 }
+  readonly finishedSessions: Record<Direction, SessionHistogram> = {
+    inbound: new SessionHistogram(),
+    outbound: new SessionHistogram()
+  }
+
+  /** Events that did not fit the state (see the class comment), for diagnosis. */
+  ignoredEvents = 0
+
+  constructor (clock: Clock, knownConnectionLabels: readonly ConnectionLabels[] = []) {
+    this.clock = clock
+    for (const labels of knownConnectionLabels) this.countsFor(labels)
+  }
+
+  /** Returns the new session when this connection is the peer's first, else undefined. */
+  connectionOpened (opened: OpenedConnection): PeerSession | undefined {
+    if (this.connections.has(opened.id)) {
+      this.ignoredEvents++
+      return undefined
+    }
+    const now = this.clock.now()
+    const counts = this.countsFor(opened)
+    const connection: ConnectionRecord = { ...opened, openedAt: now, counts }
+    this.connections.set(connection.id, connection)
+    counts.opened++
+
+    const existing = this.sessions.get(connection.peerId)
+    if (existing !== undefined) {
+      existing.connections.push(connection)
+      return undefined
+    }
+    const session: PeerSession = {
+      peerId: connection.peerId,
+      direction: connection.direction,
+      startedAt: now,
+      connections: [connection],
+      agentVersion: undefined,
+      protocols: undefined
+    }
+    this.sessions.set(session.peerId, session)
+    this.connects[session.direction]++
+    return session
+  }
+
+  /** Returns the finished session when this was the peer's last connection, else undefined. */
+  connectionClosed (connectionId: string): FinishedSession | undefined {
+    const connection = this.connections.get(connectionId)
+    if (connection === undefined) {
+      this.ignoredEvents++
+      return undefined
+    }
+    this.connections.delete(connectionId)
+    connection.counts.closed++
+
+    const session = this.sessions.get(connection.peerId)
+    if (session === undefined) return undefined // unreachable: every connection belongs to a session
+    const index = session.connections.indexOf(connection)
+    if (index !== -1) session.connections.splice(index, 1)
+    if (session.connections.length > 0) return undefined
+
+    this.sessions.delete(session.peerId)
+    const endedAt = this.clock.now()
+    const durationSeconds = Math.max(0, endedAt - session.startedAt) / 1000
+    this.disconnects[session.direction]++
+    this.finishedSessions[session.direction].observe(durationSeconds)
+    return { peerId: session.peerId, direction: session.direction, startedAt: session.startedAt, endedAt, durationSeconds }
+  }
+
+  /** Records what identify learned about a connected peer; ignored for peers not connected. */
+  peerIdentified (peerId: string, agentVersion: string | undefined, protocols: readonly string[]): void {
+    const session = this.sessions.get(peerId)
+    if (session === undefined) return
+    session.agentVersion = agentVersion
+    session.protocols = protocols
+  }
+
+  get connectedPeers (): number {
+    return this.sessions.size
+  }
+
+  get openConnections (): number {
+    return this.connections.size
+  }
+
+  session (peerId: string): PeerSession | undefined {
+    return this.sessions.get(peerId)
+  }
+
+  /** Connected peers, longest-connected first. Cheap to stop early: take what you need. */
+  sessionsByAge (): IterableIterator<PeerSession> {
+    return this.sessions.values()
+  }
+
+  connectionCountsByLabels (): IterableIterator<ConnectionCounts> {
+    return this.connectionCounts.values()
+  }
+
+  totalConnects (): number {
+    let sum = 0
+    for (const direction of DIRECTIONS) sum += this.connects[direction]
+    return sum
+  }
+
+  totalDisconnects (): number {
+    let sum = 0
+    for (const direction of DIRECTIONS) sum += this.disconnects[direction]
+    return sum
+  }
+
+  now (): number {
+    return this.clock.now()
+  }
+
+  private countsFor (labels: ConnectionLabels): ConnectionCounts {
+    const key = labelKey(labels)
+    let counts = this.connectionCounts.get(key)
+    if (counts === undefined) {
+      counts = {
+        labels: { direction: labels.direction, transport: labels.transport, encryption: labels.encryption, muxer: labels.muxer },
+        opened: 0,
+        closed: 0
+      }
+      this.connectionCounts.set(key, counts)
+    }
+    return counts
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Real libp2p peers for tests: TCP on 127.0.0.1, Noise, the muxers a test asks for,
+ * identify and ping, so the tracker sees exactly what it would see from a remote node.
+ */
+import '../../src/runtime/node-shims.js'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { mplex } from '@libp2p/mplex'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import type { Libp2p } from '@libp2p/interface'
+
+export type TestMuxer = 'yamux' | 'mplex'
+
+export interface TestPeerOptions {
+  muxers?: TestMuxer[]
+  /** identify's agent version; defaults to js-libp2p's own. */
+  agentVersion?: string
+  /** Listen on 127.0.0.1 (for peers the tracker dials). */
+  listen?: boolean
+}
+
+export async function createTestPeer (options: TestPeerOptions = {}): Promise<Libp2p> {
+  const muxers = options.muxers ?? ['yamux']
+  return await createLibp2p({
+    addresses: { listen: options.listen === false ? [] : ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: muxers.map(m => m === 'yamux' ? yamux() : mplex()),
+    connectionManager: { inboundConnectionThreshold: 1000, maxIncomingPendingConnections: 100 },
+    nodeInfo: options.agentVersion === undefined ? undefined : { userAgent: options.agentVersion },
+    services: { identify: identify(), ping: ping() }
+  })
+}
+
+/** Polls until `check` returns true; fails with `what` after the timeout. No fixed sleeps. */
+export async function waitFor (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 25))
+  }
+}
