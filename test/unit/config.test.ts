@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest'
+import { AMINO_BOOTSTRAP, ConfigError, DEFAULT_WEB_PORT, buildConfig, parseDuration, parseListenAddress } from '../../src/config.js'
+
+const PEER = '12D3KooWApmhCDoUFED7qJcRjPVrbmAjmATuxCeZrMD9d5CLPFNf'
+
+function errorOf (fn: () => unknown): string {
+  try {
+    fn()
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError)
+    return (err as Error).message
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('buildConfig', () => {
+  it('has the documented defaults', () => {
+    const config = buildConfig({})
+    expect(config.web).toEqual({ host: undefined, port: DEFAULT_WEB_PORT, telemetryPath: '/metrics', disableExporterMetrics: false })
+    expect(config.p2p.listen).toEqual(['/ip4/0.0.0.0/tcp/0', '/ip6/::/tcp/0'])
+    expect(config.p2p.bootstrap).toEqual(AMINO_BOOTSTRAP)
+    expect(config.p2p.muxers).toEqual(['yamux', 'mplex'])
+    expect(config.p2p.dht).toBe('client')
+    expect(config.p2p.maxConnections).toBe(300)
+    expect(config.tracker).toEqual({ maxPeerSeries: 500, reportIntervalMs: 30_000, reportPeers: 10 })
+    expect(config.log).toEqual({ level: 'info', format: 'json' })
+  })
+
+  it('takes repeated and comma-separated multiaddrs; an empty bootstrap means none', () => {
+    const config = buildConfig({
+      'p2p.listen': ['/ip4/127.0.0.1/tcp/4001', '/ip4/127.0.0.1/tcp/4002,/ip6/::1/tcp/4003'],
+      'p2p.bootstrap': ['']
+    })
+    expect(config.p2p.listen).toEqual(['/ip4/127.0.0.1/tcp/4001', '/ip4/127.0.0.1/tcp/4002', '/ip6/::1/tcp/4003'])
+    expect(config.p2p.bootstrap).toEqual([])
+  })
+
+  it('orders muxers as given', () => {
+    expect(buildConfig({ 'p2p.muxers': 'mplex,yamux' }).p2p.muxers).toEqual(['mplex', 'yamux'])
+    expect(buildConfig({ 'p2p.muxers': 'mplex' }).p2p.muxers).toEqual(['mplex'])
+  })
+
+  it.each([
+    [{ 'p2p.listen': ['/ip4/1.2.3.4/tcpx/1'] }, '--p2p.listen: "/ip4/1.2.3.4/tcpx/1" is not a valid multiaddr'],
+    [{ 'p2p.bootstrap': ['/ip4/127.0.0.1/tcp/4001'] }, '--p2p.bootstrap: "/ip4/127.0.0.1/tcp/4001" has no /p2p/<peer-id> part'],
+    [{ 'p2p.bootstrap': ['not-a-multiaddr'] }, '--p2p.bootstrap: "not-a-multiaddr" is not a valid multiaddr'],
+    [{ 'p2p.muxers': 'yamux,quic' }, '--p2p.muxers: "quic" is not one of yamux, mplex'],
+    [{ 'p2p.muxers': 'yamux,yamux' }, '--p2p.muxers: "yamux,yamux" names a muxer twice'],
+    [{ 'p2p.muxers': ',' }, '--p2p.muxers: name at least one of yamux, mplex'],
+    [{ 'p2p.dht': 'full' }, '--p2p.dht: "full" is not one of client, server, off'],
+    [{ 'p2p.max-connections': '0' }, '--p2p.max-connections: must be at least 1, got 0'],
+    [{ 'p2p.max-connections': '12abc' }, '--p2p.max-connections: "12abc" is not a whole number'],
+    [{ 'tracker.max-peer-series': '-1' }, '--tracker.max-peer-series: "-1" is not a whole number'],
+    [{ 'tracker.max-peer-series': '99999999999999999999' }, '--tracker.max-peer-series: "99999999999999999999" is too large'],
+    [{ 'tracker.report-interval': '30' }, '--tracker.report-interval: "30" is not a duration (examples: 500ms, 30s, 5m, 1h30m, or 0 to disable)'],
+    [{ 'web.listen-address': 'localhost' }, '--web.listen-address: "localhost" is not HOST:PORT (for example :9089 or 127.0.0.1:9089)'],
+    [{ 'web.listen-address': ':70000' }, '--web.listen-address: port 70000 is out of range 0-65535'],
+    [{ 'web.telemetry-path': 'metrics' }, '--web.telemetry-path: "metrics" must be a path starting with / (for example /metrics)'],
+    [{ 'web.telemetry-path': '/api/metrics' }, '--web.telemetry-path: "/api/metrics" collides with the landing page, health or API paths'],
+    [{ 'log.format': 'xml' }, '--log.format: "xml" is not one of json, logfmt'],
+    [{ 'p2p.identity-file': ' ' }, '--p2p.identity-file: must not be empty']
+  ])('rejects %j with one line naming the flag', (raw, message) => {
+    const text = errorOf(() => buildConfig(raw))
+    expect(text).toBe(message)
+    expect(text).not.toContain('\n')
+  })
+
+  it('accepts a bootstrap multiaddr that names its peer', () => {
+    const addr = `/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`
+    expect(buildConfig({ 'p2p.bootstrap': [addr] }).p2p.bootstrap).toEqual([addr])
+  })
+})
+
+describe('parseDuration', () => {
+  it.each([
+    ['0', 0], ['500ms', 500], ['30s', 30_000], ['5m', 300_000], ['1h30m', 5_400_000], ['1d', 86_400_000], ['1m30s500ms', 90_500]
+  ])('%s is %d ms', (text, ms) => {
+    expect(parseDuration('--x', text)).toBe(ms)
+  })
+
+  it.each(['', '5', 's', '1.5s', '5 m', '-1s', '1w'])('rejects %j', (text) => {
+    expect(errorOf(() => parseDuration('--x', text))).toContain('--x:')
+  })
+})
+
+describe('parseListenAddress', () => {
+  it.each([
+    [':9089', { host: undefined, port: 9089 }],
+    ['127.0.0.1:0', { host: '127.0.0.1', port: 0 }],
+    ['[::1]:9089', { host: '::1', port: 9089 }],
+    ['localhost:80', { host: 'localhost', port: 80 }]
+  ])('%s', (text, expected) => {
+    expect(parseListenAddress('--web.listen-address', text)).toEqual(expected)
+  })
+})
