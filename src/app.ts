@@ -152,11 +152,19 @@ function rttsByPeer (node: TrackerNode): (peerId: string) => number | undefined 
   return (peerId) => rtts.get(peerId)
 }
 
+/**
+ * libp2p reports listen failures as one UnsupportedListenAddressesError listing each address
+ * and its cause; turn that into one line naming --p2p.listen and the first failing address.
+ */
 function listenError (err: unknown): unknown {
-  const code = (err as NodeJS.ErrnoException).code
-  if (code === 'EADDRINUSE') return new ConfigError(`--p2p.listen: an address is already in use (${(err as Error).message})`)
-  if (code === 'EADDRNOTAVAIL') return new ConfigError(`--p2p.listen: an address is not an address of this machine (${(err as Error).message})`)
-  return err
+  if ((err as Error)?.name !== 'UnsupportedListenAddressesError') return err
+  const failure = /^\s+(\/\S+): (.*)$/m.exec((err as Error).message)
+  if (failure === null) return new ConfigError(`--p2p.listen: ${(err as Error).message.split('\n')[0] ?? ''}`)
+  const [, addr, cause = ''] = failure
+  const reason = cause.includes('EADDRINUSE')
+    ? 'is already in use'
+    : cause.includes('EADDRNOTAVAIL') ? 'is not an address of this machine' : `cannot be listened on (${cause})`
+  return new ConfigError(`--p2p.listen: ${addr ?? ''} ${reason}`)
 }
 
 /** Stops accepting, lets requests in flight finish for up to 2 s, then drops what is left. */

@@ -1,0 +1,213 @@
+/**
+ * The built CLI as a user runs it: real peers, a real HTTP client, promtool's lint, clean
+ * shutdown on SIGTERM, one-line errors with exit code 2 for bad input.
+ */
+import { createServer } from 'node:net'
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { afterEach, describe, expect, it } from 'vitest'
+import { METRICS } from '../../src/metrics/definitions.js'
+import { startCliTracker, runCliToExit } from '../support/cli.js'
+import { parseExposition, sumOf, valueOf } from '../support/exposition.js'
+import { createTestPeer, waitFor } from '../support/peers.js'
+import { promtool } from '../support/promtool.js'
+import type { CliRun } from '../support/cli.js'
+import type { Exposition } from '../support/exposition.js'
+import type { Libp2p } from '@libp2p/interface'
+import type { AddressInfo } from 'node:net'
+
+const cleanups: Array<() => Promise<unknown>> = []
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map(async fn => await fn()))
+})
+
+async function peer (options: Parameters<typeof createTestPeer>[0] = {}): Promise<Libp2p> {
+  const node = await createTestPeer(options)
+  await node.start()
+  cleanups.push(async () => { await node.stop() })
+  return node
+}
+
+async function tracker (args: string[], env: Record<string, string> = {}): Promise<Awaited<ReturnType<typeof startCliTracker>>> {
+  const run = await startCliTracker(args, env)
+  cleanups.push(async () => { if (run.process.exitCode === null) { run.process.kill('SIGKILL'); await run.exited } })
+  return run
+}
+
+async function scrape (url: string, accept?: string): Promise<{ text: string, contentType: string | null }> {
+  const response = await fetch(`${url}/metrics`, { headers: accept === undefined ? {} : { accept } })
+  expect(response.status).toBe(200)
+  return { text: await response.text(), contentType: response.headers.get('content-type') }
+}
+
+async function metrics (url: string): Promise<Exposition> {
+  return parseExposition((await scrape(url)).text)
+}
+
+async function stopAndWait (run: CliRun): Promise<{ code: number | null, ms: number }> {
+  const started = Date.now()
+  run.process.kill('SIGTERM')
+  const { code } = await run.exited
+  return { code, ms: Date.now() - started }
+}
+
+describe('the CLI with real peers', () => {
+  it('counts two bootstrap peers and one dialling in exactly, as peers come and go', async () => {
+    const b1 = await peer({ muxers: ['yamux'] })
+    const b2 = await peer({ muxers: ['mplex'] })
+    const run = await tracker([`--p2p.bootstrap=${b1.getMultiaddrs()[0]?.toString() ?? ''}`, `--p2p.bootstrap=${b2.getMultiaddrs()[0]?.toString() ?? ''}`])
+    const inbound = await peer({ listen: false })
+    const connection = await inbound.dial(run.listenAddrs.map(a => multiaddr(a)))
+
+    let m!: Exposition
+    await waitFor('three peers', async () => { m = await metrics(run.url); return valueOf(m, METRICS.connectedPeers.name) === 3 })
+    expect(valueOf(m, METRICS.peerConnects.name, { direction: 'outbound' })).toBe(2)
+    expect(valueOf(m, METRICS.peerConnects.name, { direction: 'inbound' })).toBe(1)
+    expect(valueOf(m, METRICS.openConnections.name, { direction: 'outbound', transport: 'tcp', encryption: 'noise', muxer: 'mplex' })).toBe(1)
+    expect(valueOf(m, METRICS.openConnections.name, { direction: 'outbound', transport: 'tcp', encryption: 'noise', muxer: 'yamux' })).toBe(1)
+    expect(valueOf(m, METRICS.openConnections.name, { direction: 'inbound', transport: 'tcp', encryption: 'noise', muxer: 'yamux' })).toBe(1)
+
+    await connection.close()
+    await waitFor('the inbound peer to leave', async () => { m = await metrics(run.url); return valueOf(m, METRICS.connectedPeers.name) === 2 })
+    expect(valueOf(m, METRICS.peerDisconnects.name, { direction: 'inbound' })).toBe(1)
+    expect(valueOf(m, `${METRICS.peerSessionDuration.name}_count`, { direction: 'inbound' })).toBe(1)
+    expect(valueOf(m, METRICS.peerConnectionDuration.name, { peer_id: inbound.peerId.toString() })).toBeUndefined()
+    expect(sumOf(m, METRICS.peerConnects.name) - sumOf(m, METRICS.peerDisconnects.name)).toBe(valueOf(m, METRICS.connectedPeers.name))
+
+    const { code, ms } = await stopAndWait(run)
+    expect(code).toBe(0)
+    expect(ms).toBeLessThan(5000)
+    const logs = run.logs()
+    expect(logs.find(l => l.msg === 'final peer report')).toMatchObject({ connectedPeers: 2, connects: 3, disconnects: 1 })
+    // Shutdown closes the remaining sessions, and each is logged.
+    expect(logs.filter(l => l.msg === 'peer disconnected').length).toBe(3)
+    expect(logs.at(-1)).toMatchObject({ msg: 'stopped', connectedPeers: 0, connects: 3, disconnects: 3 })
+  })
+
+  it('serves an exposition that promtool lints clean for every libp2p_tracker family', async () => {
+    const run = await tracker(['--p2p.bootstrap='])
+    const { text, contentType } = await scrape(run.url)
+    expect(contentType).toBe('text/plain; version=0.0.4; charset=utf-8')
+    const lint = await promtool(['check', 'metrics'], text)
+    expect(lint.output).not.toMatch(/libp2p_tracker_/)
+    // prom-client's nodejs_active_*_total gauges are the only findings (a known prom-client naming).
+    for (const line of lint.output.trim().split('\n').filter(l => l !== '')) expect(line).toMatch(/^nodejs_active_\w+_total non-counter metrics/)
+
+    const bare = await tracker(['--p2p.bootstrap=', '--web.disable-exporter-metrics'])
+    const bareText = (await scrape(bare.url)).text
+    expect(bareText).not.toMatch(/^(process|nodejs)_/m)
+    const bareLint = await promtool(['check', 'metrics'], bareText)
+    expect(bareLint).toEqual({ code: 0, output: '' })
+  })
+
+  it('answers OpenMetrics when the scraper asks for it, and the other endpoints', async () => {
+    const run = await tracker(['--p2p.bootstrap=', '--web.telemetry-path=/prom'])
+    const response = await fetch(`${run.url}/prom`, { headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' } })
+    expect(response.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8')
+    const body = await response.text()
+    expect(body.endsWith('# EOF\n')).toBe(true)
+    expect(body.match(/# EOF/g)).toHaveLength(1)
+    expect(body).toContain('# TYPE libp2p_tracker_peer_connects counter\n')
+    expect(body).toContain('libp2p_tracker_peer_connects_total{direction="inbound"} 0\n')
+
+    expect((await fetch(`${run.url}/metrics`)).status).toBe(404)
+    const landing = await (await fetch(`${run.url}/`)).text()
+    expect(landing).toContain('href="/prom"')
+    expect(landing).toContain(run.peerId)
+    expect(await (await fetch(`${run.url}/-/healthy`)).status).toBe(200)
+    expect(await (await fetch(`${run.url}/-/ready`)).status).toBe(200)
+    const status = await (await fetch(`${run.url}/api/v1/status`)).json() as Record<string, unknown>
+    expect(status).toMatchObject({ peerId: run.peerId, connectedPeers: 0, version: expect.any(String) as unknown })
+    expect(await (await fetch(`${run.url}/api/v1/peers`)).json()).toEqual([])
+    expect((await fetch(`${run.url}/nothing-here`)).status).toBe(404)
+  })
+
+  it('keeps its peer ID in an identity file (mode 0600) across restarts, and reads flags from the environment', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tracker-id-'))
+    const file = join(dir, 'identity.key')
+    const first = await tracker([], { LIBP2P_TRACKER_P2P_IDENTITY_FILE: file, LIBP2P_TRACKER_P2P_BOOTSTRAP: '' })
+    expect((await stat(file)).mode & 0o777).toBe(0o600)
+    const bytes = await readFile(file)
+    expect((await stopAndWait(first)).code).toBe(0)
+
+    const second = await tracker([`--p2p.identity-file=${file}`, '--p2p.bootstrap='])
+    expect(second.peerId).toBe(first.peerId)
+    expect(await readFile(file)).toEqual(bytes)
+  })
+})
+
+describe('the CLI with bad input', () => {
+  async function expectUsageError (args: string[], message: string | RegExp, env: Record<string, string> = {}): Promise<void> {
+    const { code, stderr, stdout } = await runCliToExit(args, env)
+    expect(code).toBe(2)
+    const lines = stderr.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(message)
+    expect(stderr).not.toMatch(/\bat .*\.js:\d+/) // no stack trace
+    expect(stdout).toBe('')
+  }
+
+  it('rejects an unknown flag', async () => {
+    await expectUsageError(['--web.listen-adress=:1'], /^libp2p-peer-tracker: unknown option '--web.listen-adress=:1'/)
+  })
+
+  it('rejects a malformed multiaddr, naming the flag', async () => {
+    await expectUsageError(['--p2p.listen=/ip4/300.0.0.1/tcp/1'], 'libp2p-peer-tracker: --p2p.listen: "/ip4/300.0.0.1/tcp/1" is not a valid multiaddr')
+  })
+
+  it('rejects a bad number and a bad duration, also from the environment', async () => {
+    await expectUsageError(['--p2p.bootstrap='], 'libp2p-peer-tracker: --tracker.max-peer-series: "lots" is not a whole number', { LIBP2P_TRACKER_TRACKER_MAX_PEER_SERIES: 'lots' })
+    await expectUsageError(['--tracker.report-interval=soon'], /^libp2p-peer-tracker: --tracker.report-interval: "soon" is not a duration/)
+  })
+
+  it('lets a flag win over its environment variable', async () => {
+    const { code, stderr } = await runCliToExit(['--p2p.dht=bogus-from-flag'], { LIBP2P_TRACKER_P2P_DHT: 'bogus-from-env' })
+    expect(code).toBe(2)
+    expect(stderr).toContain('"bogus-from-flag"')
+  })
+
+  it('rejects a web port already in use', async () => {
+    const server = createServer()
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    cleanups.push(async () => await new Promise(resolve => server.close(resolve)))
+    const { port } = server.address() as AddressInfo
+    await expectUsageError([`--web.listen-address=127.0.0.1:${port}`, '--p2p.bootstrap=', '--p2p.listen=/ip4/127.0.0.1/tcp/0'],
+      `libp2p-peer-tracker: --web.listen-address: 127.0.0.1:${port} is already in use`)
+  })
+
+  it('rejects a p2p port already in use', async () => {
+    const server = createServer()
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    cleanups.push(async () => await new Promise(resolve => server.close(resolve)))
+    const { port } = server.address() as AddressInfo
+    await expectUsageError(['--web.listen-address=127.0.0.1:0', '--p2p.bootstrap=', `--p2p.listen=/ip4/127.0.0.1/tcp/${port}`],
+      `libp2p-peer-tracker: --p2p.listen: /ip4/127.0.0.1/tcp/${port} is already in use`)
+  })
+
+  it('rejects a corrupt identity file, naming it, and leaves it untouched', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tracker-id-'))
+    const file = join(dir, 'identity.key')
+    await writeFile(file, 'not a key at all')
+    await expectUsageError([`--p2p.identity-file=${file}`, '--p2p.bootstrap='],
+      `libp2p-peer-tracker: --p2p.identity-file: ${file} is not a libp2p private key (left untouched; move it away to create a new identity)`)
+    expect(await readFile(file, 'utf8')).toBe('not a key at all')
+  })
+
+  it('rejects an unreadable identity file path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tracker-id-'))
+    await expectUsageError([`--p2p.identity-file=${dir}`, '--p2p.bootstrap='], `libp2p-peer-tracker: --p2p.identity-file: cannot read ${dir}: EISDIR`)
+    await expectUsageError([`--p2p.identity-file=${join(dir, 'missing', 'id.key')}`, '--p2p.bootstrap='], /^libp2p-peer-tracker: --p2p.identity-file: cannot create .*: ENOENT$/)
+  })
+
+  it('prints help and the version with exit code 0', async () => {
+    const help = await runCliToExit(['--help'])
+    expect(help.code).toBe(0)
+    for (const flag of ['--web.listen-address', '--web.telemetry-path', '--web.disable-exporter-metrics', '--p2p.identity-file', '--p2p.listen', '--p2p.bootstrap', '--p2p.muxers', '--p2p.dht', '--p2p.max-connections', '--tracker.max-peer-series', '--tracker.report-interval', '--log.level', '--log.format']) {
+      expect(help.stdout).toContain(flag)
+    }
+    const version = await runCliToExit(['--version'])
+    expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) as unknown })
+  })
+})
