@@ -1,0 +1,60 @@
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../../src/config.js'
+import { loadOrCreateIdentity } from '../../src/p2p/identity.js'
+
+async function dir (): Promise<string> {
+  return await mkdtemp(join(tmpdir(), 'identity-'))
+}
+
+describe('loadOrCreateIdentity', () => {
+  it('makes a new Ed25519 key each time without a file', async () => {
+    const a = await loadOrCreateIdentity(undefined)
+    const b = await loadOrCreateIdentity(undefined)
+    expect(a.privateKey.type).toBe('Ed25519')
+    expect(peerIdFromPrivateKey(a.privateKey).equals(peerIdFromPrivateKey(b.privateKey))).toBe(false)
+  })
+
+  it('creates the file with mode 0600 and no temp file left, then loads the same key', async () => {
+    const d = await dir()
+    const file = join(d, 'id.key')
+    const created = await loadOrCreateIdentity(file)
+    expect(created.created).toBe(true)
+    expect((await stat(file)).mode & 0o777).toBe(0o600)
+    expect(await readdir(d)).toEqual(['id.key'])
+    const loaded = await loadOrCreateIdentity(file)
+    expect(loaded.created).toBe(false)
+    expect(peerIdFromPrivateKey(loaded.privateKey).toString()).toBe(peerIdFromPrivateKey(created.privateKey).toString())
+  })
+
+  it('reads a key written by another libp2p tool (protobuf encoding)', async () => {
+    const file = join(await dir(), 'id.key')
+    const key = await generateKeyPair('Ed25519')
+    await writeFile(file, privateKeyToProtobuf(key))
+    const loaded = await loadOrCreateIdentity(file)
+    expect(loaded.privateKey.equals(key)).toBe(true)
+  })
+
+  it('refuses a corrupt file, an empty file and a non-Ed25519 key, naming the file and leaving it as it was', async () => {
+    const d = await dir()
+    const cases: Array<[string, Uint8Array, RegExp]> = [
+      ['garbage.key', new TextEncoder().encode('hello'), /is not a libp2p private key/],
+      ['empty.key', new Uint8Array(), /is not a libp2p private key/],
+      ['secp.key', privateKeyToProtobuf(await generateKeyPair('secp256k1')), /holds a secp256k1 key; only Ed25519 is supported/]
+    ]
+    for (const [name, bytes, message] of cases) {
+      const file = join(d, name)
+      await writeFile(file, bytes)
+      const err = await loadOrCreateIdentity(file).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as Error).message).toMatch(/^--p2p\.identity-file: /)
+      expect((err as Error).message).toContain(file)
+      expect((err as Error).message).toMatch(message)
+      expect(new Uint8Array(await readFile(file))).toEqual(bytes)
+    }
+  })
+})
