@@ -42,7 +42,7 @@ export function peerView (session: PeerSession, now: number, rttMs: number | und
     peerId: session.peerId,
     direction: session.direction,
     sessionStart: new Date(session.startedAt).toISOString(),
-    durationSeconds: Math.max(0, now - session.startedAt) / 1000,
+    durationSeconds: Math.max(0, Math.round(now - session.startedAt)) / 1000,
     remoteAddrs: [...new Set(session.connections.map(c => c.remoteAddr))],
     connections: session.connections.map(c => ({
       id: c.id,

@@ -56,7 +56,7 @@ export class TrackerCollector {
     if (this.options.maxPeerSeries > 0) {
       for (const session of t.sessionsByAge()) {
         // Peer IDs are base58 or base32: nothing in them needs escaping.
-        w.sample(METRICS.peerConnectionDuration.name, `{peer_id="${session.peerId}"}`, Math.max(0, now - session.startedAt) / 1000)
+        w.sample(METRICS.peerConnectionDuration.name, `{peer_id="${session.peerId}"}`, Math.max(0, Math.round(now - session.startedAt)) / 1000) // ms precision
         if (++exported === this.options.maxPeerSeries) break
       }
     }
