@@ -62,6 +62,7 @@ export class PeerTracker {
   private readonly sessions = new Map<string, PeerSession>()
   private readonly connections = new Map<string, ConnectionRecord>()
   private readonly connectionCounts = new Map<string, ConnectionCounts>()
+  private lastCounts: ConnectionCounts | undefined
   readonly connects: Record<Direction, number> = { inbound: 0, outbound: 0 }
   readonly disconnects: Record<Direction, number> = { inbound: 0, outbound: 0 }
   readonly finishedSessions: Record<Direction, SessionHistogram> = {
@@ -85,7 +86,17 @@ export class PeerTracker {
     }
     const now = this.clock.now()
     const counts = this.countsFor(opened)
-    const connection: ConnectionRecord = { ...opened, openedAt: now, counts }
+    const connection: ConnectionRecord = {
+      id: opened.id,
+      peerId: opened.peerId,
+      remoteAddr: opened.remoteAddr,
+      direction: opened.direction,
+      transport: opened.transport,
+      encryption: opened.encryption,
+      muxer: opened.muxer,
+      openedAt: now,
+      counts
+    }
     this.connections.set(connection.id, connection)
     counts.opened++
 
@@ -177,6 +188,15 @@ export class PeerTracker {
   }
 
   private countsFor (labels: ConnectionLabels): ConnectionCounts {
+    // Most connections share one label combination: skip building the key for a repeat.
+    const last = this.lastCounts
+    if (last !== undefined && last.labels.direction === labels.direction && last.labels.muxer === labels.muxer &&
+      last.labels.transport === labels.transport && last.labels.encryption === labels.encryption) return last
+    this.lastCounts = this.countsByKey(labels)
+    return this.lastCounts
+  }
+
+  private countsByKey (labels: ConnectionLabels): ConnectionCounts {
     const key = labelKey(labels)
     let counts = this.connectionCounts.get(key)
     if (counts === undefined) {
