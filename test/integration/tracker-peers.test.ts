@@ -139,3 +139,25 @@ describe('tracker with real peers', () => {
     expect(exported).toEqual(group.slice(5).map(p => p.peerId.toString()).sort())
   })
 })
+
+describe('tracker DHT', () => {
+  it('exports the size of its Kad-DHT routing table, filled by DHT server peers it connects to', async () => {
+    const servers = await Promise.all([peer({ dht: true }), peer({ dht: true })])
+    const plain = await peer()
+    const t = await tracker({
+      'p2p.dht': 'client',
+      'p2p.dht-address-filter': 'all',
+      'p2p.bootstrap': [...servers, plain].map(p => p.getMultiaddrs()[0]?.toString() ?? '')
+    })
+    const m = await scrapeUntil(t, 'two DHT peers in the routing table', m => valueOf(m, METRICS.dhtRoutingTablePeers.name) === 2)
+    // The peer without a DHT is connected but not in the routing table.
+    expect(valueOf(m, METRICS.connectedPeers.name)).toBe(3)
+  })
+
+  it('exports 0 with the DHT off', async () => {
+    const server = await peer({ dht: true })
+    const t = await tracker({ 'p2p.dht': 'off', 'p2p.bootstrap': [server.getMultiaddrs()[0]?.toString() ?? ''] })
+    const m = await scrapeUntil(t, 'the peer', m => valueOf(m, METRICS.connectedPeers.name) === 1)
+    expect(valueOf(m, METRICS.dhtRoutingTablePeers.name)).toBe(0)
+  })
+})

@@ -6,6 +6,7 @@ import '../../src/runtime/node-shims.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mplex } from '@libp2p/mplex'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -20,6 +21,8 @@ export interface TestPeerOptions {
   agentVersion?: string
   /** Listen on 127.0.0.1 (for peers the tracker dials). */
   listen?: boolean
+  /** Run a Kad-DHT server that keeps loopback addresses, so a tracker's routing table can hold it. */
+  dht?: boolean
 }
 
 export async function createTestPeer (options: TestPeerOptions = {}): Promise<Libp2p> {
@@ -31,7 +34,11 @@ export async function createTestPeer (options: TestPeerOptions = {}): Promise<Li
     streamMuxers: muxers.map(m => m === 'yamux' ? yamux() : mplex()),
     connectionManager: { inboundConnectionThreshold: 1000, maxIncomingPendingConnections: 100 },
     nodeInfo: options.agentVersion === undefined ? undefined : { userAgent: options.agentVersion },
-    services: { identify: identify(), ping: ping() }
+    services: {
+      identify: identify(),
+      ping: ping(),
+      ...(options.dht === true ? { dht: kadDHT({ clientMode: false, peerInfoMapper: passthroughMapper }) } : {})
+    }
   })
 }
 
