@@ -5,7 +5,10 @@
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from './config.js'
-import { peersView } from './http/api.js'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { insightPeersView, peerDetailView } from './http/api.js'
+import { PeerInsight } from './insight/peer-insight.js'
+import { RttSampler } from './insight/rtt-sampler.js'
 import { boundAddress, createHttpApp, listen } from './http/server.js'
 import { ProcessMetrics } from './metrics/process-metrics.js'
 import { MetricsScraper } from './metrics/scrape.js'
@@ -13,7 +16,7 @@ import { TrackerCollector } from './metrics/tracker-collector.js'
 import { BootstrapKeeper } from './p2p/bootstrap-keeper.js'
 import { loadOrCreateIdentity } from './p2p/identity.js'
 import { createTrackerNode, dhtRoutingTableSize } from './p2p/node.js'
-import { attachTracker } from './p2p/tracker-adapter.js'
+import { attachInsight, attachTracker } from './p2p/tracker-adapter.js'
 import { peerReport } from './report.js'
 import { monotonicClock } from './tracker/clock.js'
 import { DIRECTIONS } from './tracker/connection-labels.js'
@@ -24,7 +27,13 @@ import type { Logger } from './log.js'
 import type { TrackerNode } from './p2p/node.js'
 import type { Clock } from './tracker/clock.js'
 import type { ConnectionLabels } from './tracker/connection-labels.js'
-import type { Server } from 'node:http'
+import type { Server } from './http/server.js'
+import { ReliabilityCounters } from './tracker/reliability-counters.js'
+import { accessControl } from './web/access.js'
+import { requestLimit } from './web/request-limit.js'
+import { WebConfigSource } from './web/web-config-source.js'
+import { followWebConfig, httpsServerOptions } from './web/tls-server.js'
+import type { Server as HttpsServer } from 'node:https'
 
 export interface RunningTracker {
   node: TrackerNode
@@ -33,25 +42,49 @@ export interface RunningTracker {
   http: { host: string, port: number }
   /** Stops everything in order and logs the final report; safe to call twice. */
   stop: () => Promise<void>
+  /** Caught errors and gated connections, as exported. */
+  reliability: ReliabilityCounters
+  /** Peer insight (clients, churn, flapping, dials, close reasons, RTT), as exported. */
+  insight: PeerInsight
 }
 
 export interface StartOptions {
   clock?: Clock
+  /** Where caught errors are counted; the CLI passes its own to count unhandled rejections too. */
+  reliability?: ReliabilityCounters
 }
 
 export async function startTracker (config: Config, log: Logger, options: StartOptions = {}): Promise<RunningTracker> {
   const startedAt = Date.now()
+  const reliability = options.reliability ?? new ReliabilityCounters()
+  // The web config file first: an invalid one fails before any identity file is created.
+  const webConfig = config.webAccess.configFile === undefined
+    ? undefined
+    : new WebConfigSource(config.webAccess.configFile, { log, onReloadError: () => { reliability.internalErrors.count('web_config_reload') } })
   const identity = await loadOrCreateIdentity(config.p2p.identityFile)
-  const node = await createTrackerNode(config.p2p, identity.privateKey)
-  const tracker = new PeerTracker(options.clock ?? monotonicClock, knownConnectionLabels(config))
-  const detach = attachTracker(node, tracker, log)
+  const node = await createTrackerNode(config.p2p, identity.privateKey, (direction, addr) => {
+    reliability.gatedConnections[direction]++
+    log.debug({ direction, addr }, 'connection refused by the IP filter')
+  })
+  const insight = new PeerInsight({
+    flappingSessions: config.insight.flappingSessions,
+    flappingWindowMs: config.insight.flappingWindowMs,
+    historyPeers: config.insight.historyPeers,
+    historySessions: config.insight.historySessions
+  })
+  const tracker = new PeerTracker(options.clock ?? monotonicClock, knownConnectionLabels(config), insight)
+  const detachTracker = attachTracker(node, tracker, log, () => { reliability.internalErrors.count('libp2p_event') })
+  const detachInsight = attachInsight(node, insight, tracker, log)
+  const detach = (): void => { detachTracker(); detachInsight() }
   let ready = false
 
   const collector = new TrackerCollector(tracker, {
     maxPeerSeries: config.tracker.maxPeerSeries,
     buildInfo: buildInfo(),
     startTimeSeconds: Math.floor(startedAt / 1000),
-    dhtRoutingTablePeers: () => dhtRoutingTableSize(node)
+    dhtRoutingTablePeers: () => dhtRoutingTableSize(node),
+    reliability,
+    insight
   })
   const scraper = new MetricsScraper(collector, config.web.disableExporterMetrics ? undefined : new ProcessMetrics())
   const app = createHttpApp({
@@ -70,12 +103,21 @@ export async function startTracker (config: Config, log: Logger, options: StartO
       peerConnects: tracker.totalConnects(),
       peerDisconnects: tracker.totalDisconnects()
     }),
-    peers: () => peersView(tracker, rttsByPeer(node))
+    peers: (query) => insightPeersView(tracker, insight, rttsByPeer(node), query),
+    peer: (peerId) => peerDetailView(tracker, insight, rttsByPeer(node), peerId),
+    middleware: [
+      requestLimit(config.webAccess.maxRequests, ['/-/healthy', '/-/ready']),
+      ...(webConfig === undefined ? [] : [accessControl(webConfig)])
+    ],
+    peerApiEnabled: !config.webAccess.disablePeerApi,
+    onInternalError: () => { reliability.internalErrors.count('http') }
   })
 
   let server: Server
   try {
-    server = await listen(app, config.web.host, config.web.port)
+    const tls = webConfig === undefined ? undefined : httpsServerOptions(webConfig.current())
+    server = await listen(app, config.web.host, config.web.port, tls === undefined ? {} : { tls })
+    if (tls !== undefined && webConfig !== undefined) followWebConfig(server as HttpsServer, webConfig, log)
   } catch (err) {
     detach()
     throw err
@@ -92,11 +134,13 @@ export async function startTracker (config: Config, log: Logger, options: StartO
   log.info({ peerId: node.peerId.toString(), identityFile: config.p2p.identityFile, identityCreated: identity.created }, 'libp2p node started')
   for (const addr of node.getMultiaddrs()) log.info({ addr: addr.toString() }, 'listening for peers')
   const http = boundAddress(server)
-  log.info({ address: `${http.host}:${http.port}`, telemetryPath: config.web.telemetryPath }, 'serving metrics')
+  log.info({ address: `${http.host}:${http.port}`, telemetryPath: config.web.telemetryPath, tls: webConfig?.current().tls !== undefined }, 'serving metrics')
 
   const keeper = new BootstrapKeeper(config.p2p.bootstrap, {
     dial: async (addrs, signal) => {
-      const connection = await node.dial(addrs.map(a => multiaddr(a)), { signal })
+      // Outcomes of the tracker's own dials feed libp2p_tracker_dials_total / dial_errors_total.
+      const connection = await node.dial(addrs.map(a => multiaddr(a)), { signal }).catch((err: unknown) => { insight.dialFailed(err); throw err })
+      insight.dialSucceeded()
       await node.peerStore.merge(connection.remotePeer, { tags: { bootstrap: { value: 50 } } })
     },
     onDialError: (peerId, err, retryInMs) => {
@@ -114,14 +158,30 @@ export async function startTracker (config: Config, log: Logger, options: StartO
     : undefined
   reportTimer?.unref()
 
+  // RTT on a bounded schedule: the connection monitor's last RTT, or a capped ping where it has none yet.
+  const rttSampler = new RttSampler({
+    record: (peerId, rttMs) => { const session = tracker.session(peerId); if (session !== undefined) insight.rttSampled(session, rttMs) },
+    ping: async (peerId) => await node.services.ping.ping(peerIdFromString(peerId), { signal: AbortSignal.timeout(5000) }),
+    onPingError: (peerId, err) => { log.debug({ peerId, err: (err as Error).message }, 'RTT ping failed') }
+  })
+  const rttTimer = config.insight.rttSampleIntervalMs > 0
+    ? setInterval(() => {
+      rttSampler.tick(node.getConnections().map(c => ({ peerId: c.remotePeer.toString(), rttMs: c.rtt })))
+    }, config.insight.rttSampleIntervalMs)
+    : undefined
+  rttTimer?.unref()
+
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
     stopping ??= (async () => {
       ready = false
       keeper.stop()
       clearInterval(reportTimer)
+      clearInterval(rttTimer)
+      rttSampler.stop()
       const serverClosed = closeServer(server) // stop accepting; requests in flight finish
       log.info(peerReport(tracker, config.tracker.reportPeers), 'final peer report')
+      insight.beginShutdown(tracker.now()) // every close from here on is counted as shutdown
       await node.stop() // closes every connection: each peer's disconnect is logged and counted
       node.removeEventListener('peer:connect', onPeerConnect)
       node.removeEventListener('peer:disconnect', onPeerDisconnect)
@@ -132,7 +192,7 @@ export async function startTracker (config: Config, log: Logger, options: StartO
     await stopping
   }
 
-  return { node, tracker, http, stop }
+  return { node, tracker, http, stop, reliability, insight }
 }
 
 /** Every direction with the transport, encryption and muxers this node speaks: exported as 0 from the start. */

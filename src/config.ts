@@ -4,6 +4,8 @@
  * typed Config or a ConfigError whose message names the flag.
  */
 import { multiaddr } from '@multiformats/multiaddr'
+import { parseCidr } from './p2p/connection-gater.js'
+import type { Cidr } from './p2p/connection-gater.js'
 
 export type DhtMode = 'client' | 'server' | 'off'
 export type DhtAddressFilter = 'public' | 'all'
@@ -29,15 +31,39 @@ export interface Config {
     maxConnections: number
     maxIncomingPendingConnections: number
     inboundConnectionThreshold: number
+    /** IP ranges allowed to connect and be dialled; empty: every range not denied. */
+    allowCidrs: Cidr[]
+    /** IP ranges refused both ways; wins over allowCidrs. */
+    denyCidrs: Cidr[]
   }
   tracker: {
     maxPeerSeries: number
     reportIntervalMs: number
     reportPeers: number
   }
+  /** Peer insight (docs/peer-insight.md), from the --tracker.* flags below. */
+  insight: {
+    /** K session starts within W ms make a peer flapping. */
+    flappingSessions: number
+    flappingWindowMs: number
+    /** Peers remembered (M) and sessions per peer (K) in the per-peer history. */
+    historyPeers: number
+    historySessions: number
+    /** How often RTTs are sampled into libp2p_tracker_peer_rtt_seconds; 0: never. */
+    rttSampleIntervalMs: number
+  }
   log: {
     level: LogLevel
     format: LogFormat
+  }
+  /** Who may use the HTTP endpoints, and how much of them (issue 6). */
+  webAccess: {
+    /** exporter-toolkit web config file (TLS, basic auth, headers); undefined: plain HTTP, open. */
+    configFile: string | undefined
+    /** Requests served at once before answering 503; 0: no limit. */
+    maxRequests: number
+    /** /api/v1/peers* answer 404 (they show peers' IP addresses). */
+    disablePeerApi: boolean
   }
 }
 
@@ -66,13 +92,25 @@ export const DEFAULTS = {
   'tracker.max-peer-series': '500',
   'tracker.report-interval': '30s',
   'tracker.report-peers': '10',
+  'tracker.flapping-sessions': '4',
+  'tracker.flapping-window': '10m',
+  'tracker.history-peers': '10000',
+  'tracker.history-sessions': '10',
+  'tracker.rtt-sample-interval': '10s',
   'log.level': 'info',
-  'log.format': 'json'
+  'log.format': 'json',
+  'web.max-requests': '40'
 } as const
 
 /** A mistake in the user's input. Its message is one line that names the flag or file. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
+
+  constructor (message: string) {
+    // Values quoted from the input may hold line breaks or other controls: keep one line.
+    // eslint-disable-next-line no-control-regex
+    super(message.replace(/[\u0000-\u001f\u007f]/g, c => c === '\n' ? '\\n' : c === '\t' ? ' ' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`))
+  }
 }
 
 /** Raw values as the CLI collected them (flags win over environment, both win over defaults). */
@@ -92,8 +130,18 @@ export interface RawConfig {
   'tracker.max-peer-series'?: string
   'tracker.report-interval'?: string
   'tracker.report-peers'?: string
+  'tracker.flapping-sessions'?: string
+  'tracker.flapping-window'?: string
+  'tracker.history-peers'?: string
+  'tracker.history-sessions'?: string
+  'tracker.rtt-sample-interval'?: string
   'log.level'?: string
   'log.format'?: string
+  'web.config.file'?: string
+  'web.max-requests'?: string
+  'web.disable-peer-api'?: boolean
+  'p2p.allow-cidr'?: string[]
+  'p2p.deny-cidr'?: string[]
 }
 
 export function buildConfig (raw: RawConfig): Config {
@@ -114,18 +162,35 @@ export function buildConfig (raw: RawConfig): Config {
       dhtAddressFilter: oneOf('--p2p.dht-address-filter', raw['p2p.dht-address-filter'] ?? DEFAULTS['p2p.dht-address-filter'], ['public', 'all'] as const),
       maxConnections: parseCount('--p2p.max-connections', raw['p2p.max-connections'] ?? DEFAULTS['p2p.max-connections'], 1),
       maxIncomingPendingConnections: parseCount('--p2p.max-incoming-pending-connections', raw['p2p.max-incoming-pending-connections'] ?? DEFAULTS['p2p.max-incoming-pending-connections'], 1),
-      inboundConnectionThreshold: parseCount('--p2p.inbound-connection-threshold', raw['p2p.inbound-connection-threshold'] ?? DEFAULTS['p2p.inbound-connection-threshold'], 1)
+      inboundConnectionThreshold: parseCount('--p2p.inbound-connection-threshold', raw['p2p.inbound-connection-threshold'] ?? DEFAULTS['p2p.inbound-connection-threshold'], 1),
+      allowCidrs: parseCidrs('--p2p.allow-cidr', raw['p2p.allow-cidr'] ?? []),
+      denyCidrs: parseCidrs('--p2p.deny-cidr', raw['p2p.deny-cidr'] ?? [])
     },
     tracker: {
       maxPeerSeries: parseCount('--tracker.max-peer-series', raw['tracker.max-peer-series'] ?? DEFAULTS['tracker.max-peer-series'], 0),
       reportIntervalMs: parseDuration('--tracker.report-interval', raw['tracker.report-interval'] ?? DEFAULTS['tracker.report-interval']),
       reportPeers: parseCount('--tracker.report-peers', raw['tracker.report-peers'] ?? DEFAULTS['tracker.report-peers'], 0)
     },
+    insight: parseInsightFlags(raw),
     log: {
       level: oneOf('--log.level', raw['log.level'] ?? DEFAULTS['log.level'], ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const),
       format: oneOf('--log.format', raw['log.format'] ?? DEFAULTS['log.format'], ['json', 'logfmt'] as const)
+    },
+    webAccess: {
+      configFile: nonEmpty('--web.config.file', raw['web.config.file']),
+      maxRequests: parseCount('--web.max-requests', raw['web.max-requests'] ?? DEFAULTS['web.max-requests'], 0),
+      disablePeerApi: raw['web.disable-peer-api'] ?? false
     }
   }
+}
+
+/** IP ranges in CIDR notation (or single addresses), repeated or comma-separated. */
+function parseCidrs (flag: string, values: string[]): Cidr[] {
+  return splitList(values).map(value => {
+    const cidr = parseCidr(value)
+    if (cidr === undefined) throw new ConfigError(`${flag}: "${value}" is not an IP range (examples: 10.0.0.0/8, 2001:db8::/32, 192.0.2.7)`)
+    return cidr
+  })
 }
 
 function nonEmpty (flag: string, value: string | undefined): string | undefined {
@@ -232,4 +297,20 @@ function parseMuxers (value: string): MuxerName[] {
 /** Repeated flags and comma-separated values (environment variables) alike; blanks dropped. */
 function splitList (values: string[]): string[] {
   return values.flatMap(v => v.split(',')).map(v => v.trim()).filter(v => v !== '')
+}
+
+/** The peer-insight flags (docs/peer-insight.md), each validated with its flag named. */
+function parseInsightFlags (raw: RawConfig): Config['insight'] {
+  const flappingSessions = parseCount('--tracker.flapping-sessions', raw['tracker.flapping-sessions'] ?? DEFAULTS['tracker.flapping-sessions'], 2)
+  if (flappingSessions > 1000) throw new ConfigError(`--tracker.flapping-sessions: must be at most 1000, got ${flappingSessions}`)
+  const flappingWindowMs = parseDuration('--tracker.flapping-window', raw['tracker.flapping-window'] ?? DEFAULTS['tracker.flapping-window'])
+  if (flappingWindowMs < 1000) throw new ConfigError('--tracker.flapping-window: must be at least 1s')
+  if (flappingWindowMs > 7 * 86_400_000) throw new ConfigError('--tracker.flapping-window: must be at most 7d')
+  const historyPeers = parseCount('--tracker.history-peers', raw['tracker.history-peers'] ?? DEFAULTS['tracker.history-peers'], 1)
+  if (historyPeers > 10_000_000) throw new ConfigError(`--tracker.history-peers: must be at most 10000000, got ${historyPeers}`)
+  const historySessions = parseCount('--tracker.history-sessions', raw['tracker.history-sessions'] ?? DEFAULTS['tracker.history-sessions'], 1)
+  if (historySessions > 1000) throw new ConfigError(`--tracker.history-sessions: must be at most 1000, got ${historySessions}`)
+  const rttSampleIntervalMs = parseDuration('--tracker.rtt-sample-interval', raw['tracker.rtt-sample-interval'] ?? DEFAULTS['tracker.rtt-sample-interval'])
+  if (rttSampleIntervalMs !== 0 && rttSampleIntervalMs < 100) throw new ConfigError('--tracker.rtt-sample-interval: must be at least 100ms, or 0 to turn sampling off')
+  return { flappingSessions, flappingWindowMs, historyPeers, historySessions, rttSampleIntervalMs }
 }

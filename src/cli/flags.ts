@@ -30,8 +30,18 @@ const FLAGS: FlagSpec[] = [
   { flag: 'tracker.max-peer-series', arg: 'n', help: `most per-peer duration series to export, longest-connected first; 0 for none (default ${DEFAULTS['tracker.max-peer-series']})` },
   { flag: 'tracker.report-interval', arg: 'duration', help: `how often to log the peer report, e.g. 30s, 5m; 0 to turn it off (default ${DEFAULTS['tracker.report-interval']})` },
   { flag: 'tracker.report-peers', arg: 'n', help: `longest-connected peers listed in each report (default ${DEFAULTS['tracker.report-peers']})` },
+  { flag: 'tracker.flapping-sessions', arg: 'n', help: `a peer with at least this many sessions within --tracker.flapping-window is flapping, 2-1000 (default ${DEFAULTS['tracker.flapping-sessions']})` },
+  { flag: 'tracker.flapping-window', arg: 'duration', help: `the window of --tracker.flapping-sessions and of reconnects, 1s-7d (default ${DEFAULTS['tracker.flapping-window']})` },
+  { flag: 'tracker.history-peers', arg: 'n', help: `peers remembered with their last sessions, least recently seen evicted (default ${DEFAULTS['tracker.history-peers']})` },
+  { flag: 'tracker.history-sessions', arg: 'n', help: `sessions remembered per peer, 1-1000 (default ${DEFAULTS['tracker.history-sessions']})` },
+  { flag: 'tracker.rtt-sample-interval', arg: 'duration', help: `how often round-trip times of connected peers are sampled (libp2p's ping monitor, or a capped ping where it has none yet); 0 to turn it off (default ${DEFAULTS['tracker.rtt-sample-interval']})` },
   { flag: 'log.level', arg: 'level', help: `trace, debug, info, warn, error or fatal (default "${DEFAULTS['log.level']}")` },
-  { flag: 'log.format', arg: 'format', help: `json or logfmt (default "${DEFAULTS['log.format']}")` }
+  { flag: 'log.format', arg: 'format', help: `json or logfmt (default "${DEFAULTS['log.format']}")` },
+  { flag: 'web.config.file', arg: 'path', help: 'exporter-toolkit web config file (YAML): TLS, basic auth, security headers; changes apply without a restart (see docs/reliability-and-security.md)' },
+  { flag: 'web.max-requests', arg: 'n', help: `requests served at once; more get 503; 0 for no limit (default ${DEFAULTS['web.max-requests']})` },
+  { flag: 'web.disable-peer-api', help: 'answer 404 on /api/v1/peers (it lists peers\' IP addresses)' },
+  { flag: 'p2p.allow-cidr', arg: 'cidr', repeatable: true, help: 'only these IP ranges may connect or be dialled, e.g. 10.0.0.0/8; repeat for several (default: all)' },
+  { flag: 'p2p.deny-cidr', arg: 'cidr', repeatable: true, help: 'IP ranges refused both ways, before any handshake; wins over --p2p.allow-cidr; repeat for several' }
 ]
 
 /** LIBP2P_TRACKER_WEB_LISTEN_ADDRESS for web.listen-address. */
@@ -66,6 +76,21 @@ export function rawConfigOf (command: Command): RawConfig {
   }
   const disable = raw['web.disable-exporter-metrics']
   if (typeof disable === 'string') raw['web.disable-exporter-metrics'] = parseBooleanEnv(disable)
+  const disablePeerApi = raw['web.disable-peer-api']
+  if (typeof disablePeerApi === 'string') raw['web.disable-peer-api'] = parseBooleanEnv(disablePeerApi)
+  // Commander sets a boolean flag to true whenever its variable is defined, even as "false":
+  // read the variable's value for boolean flags that came from the environment.
+  for (const spec of FLAGS) {
+    if (spec.arg !== undefined) continue
+    const key = spec.flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
+    const fromEnv = process.env[envName(spec.flag)]
+    if (command.getOptionValueSource(key) === 'env' && fromEnv !== undefined) raw[spec.flag] = parseBooleanEnv(fromEnv)
+  }
+  // A repeatable flag's environment variable arrives as one string: a comma-separated list.
+  for (const spec of FLAGS) {
+    const value = raw[spec.flag]
+    if (spec.repeatable === true && typeof value === 'string') raw[spec.flag] = [value]
+  }
   return raw as RawConfig
 }
 

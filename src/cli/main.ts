@@ -5,8 +5,11 @@ import { Command, CommanderError } from 'commander'
 import { startTracker } from '../app.js'
 import { ConfigError, buildConfig } from '../config.js'
 import { createLogger } from '../log.js'
+import { ReliabilityCounters } from '../tracker/reliability-counters.js'
 import { NAME, VERSION } from '../version.js'
+import { addDemoCommand } from './demo-command.js'
 import { addTrackerFlags, rawConfigOf } from './flags.js'
+import { addSwarmCommand } from './swarm-command.js'
 import type { Logger } from '../log.js'
 
 /** Exit codes: 0 done, 1 a fault in the tracker, 2 bad input (flags, environment, files). */
@@ -23,8 +26,9 @@ function fail (message: string, code: number): never {
 async function runTracker (command: Command): Promise<void> {
   const config = buildConfig(rawConfigOf(command))
   const log = createLogger(config.log)
-  installFaultHandlers(log)
-  const running = await startTracker(config, log)
+  const reliability = new ReliabilityCounters()
+  installFaultHandlers(log, reliability)
+  const running = await startTracker(config, log, { reliability })
 
   let signals = 0
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -54,8 +58,9 @@ async function runTracker (command: Command): Promise<void> {
  * log it and keep serving. An exception that escapes to the top is a bug: log it and exit,
  * so a supervisor restarts the process.
  */
-function installFaultHandlers (log: Logger): void {
+function installFaultHandlers (log: Logger, reliability: ReliabilityCounters): void {
   process.on('unhandledRejection', (reason) => {
+    reliability.internalErrors.count('unhandled_rejection')
     log.error({ err: reason }, 'unhandled promise rejection (kept running)')
   })
   process.on('uncaughtException', (err) => {
@@ -74,6 +79,8 @@ export function buildProgram (): Command {
     .showSuggestionAfterError(true)
   addTrackerFlags(program)
   program.action(async (_options, command: Command) => { await runTracker(command) })
+  addSwarmCommand(program)
+  addDemoCommand(program)
   return program
 }
 

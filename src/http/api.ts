@@ -2,6 +2,9 @@
  * The JSON shapes of /api/v1/status and /api/v1/peers, built from the tracker's state.
  * Note for operators: peers' remote addresses (IPs) appear here, never in /metrics.
  */
+import { AGENT_FAMILIES } from '../insight/agent-family.js'
+import { protocolClassesOfMask } from '../insight/protocols.js'
+import type { PeerInsight } from '../insight/peer-insight.js'
 import type { PeerSession, PeerTracker } from '../tracker/peer-tracker.js'
 
 export interface StatusView {
@@ -65,4 +68,134 @@ export function peersView (tracker: PeerTracker, rttMs: (peerId: string) => numb
   const views: PeerView[] = []
   for (const session of tracker.sessionsByAge()) views.push(peerView(session, now, rttMs(session.peerId)))
   return views
+}
+
+// --- peer insight: /api/v1/peers?sort=&limit= and /api/v1/peers/{peerId} -------------------
+
+export const PEER_SORTS = ['duration', 'rtt', 'peerId', 'sessions'] as const
+export type PeerSort = typeof PEER_SORTS[number]
+export const MAX_PEERS_LIMIT = 100_000
+
+export interface PeersQuery {
+  sort: PeerSort
+  limit: number | undefined
+}
+
+export interface InsightPeerView extends PeerView {
+  /** Client family from the agent string (`unknown` before identify). */
+  agentFamily: string
+  /** major.minor from the agent string, when it has one. */
+  agentFamilyVersion: string | null
+  /** Allow-listed protocol classes the peer speaks (see docs/peer-insight.md). */
+  protocolClasses: string[]
+  /** Sessions of this peer while remembered, the current one included. */
+  sessions: number
+  flapping: boolean
+}
+
+export interface SessionHistoryView {
+  start: string
+  end: string | null
+  durationSeconds: number
+  direction: string
+  closeReason: string | null
+}
+
+export interface PeerDetailView {
+  peerId: string
+  connected: boolean
+  /** Present when connected. */
+  peer: InsightPeerView | null
+  agentVersion: string | null
+  rttMs: number | null
+  sessions: number
+  flapping: boolean
+  lastSeen: string
+  /** The last sessions, newest first (at most --tracker.history-sessions). */
+  history: SessionHistoryView[]
+}
+
+/** Validates ?sort= and ?limit=; the error is one line naming the parameter. */
+export function parsePeersQuery (query: Record<string, unknown>): { query: PeersQuery } | { error: string } {
+  const sort = query.sort ?? 'duration'
+  if (typeof sort !== 'string' || !(PEER_SORTS as readonly string[]).includes(sort)) {
+    return { error: `sort: must be one of ${PEER_SORTS.join(', ')}` }
+  }
+  let limit: number | undefined
+  if (query.limit !== undefined) {
+    if (typeof query.limit !== 'string' || !/^\d{1,7}$/.test(query.limit)) return { error: `limit: must be a whole number from 1 to ${MAX_PEERS_LIMIT}` }
+    limit = Number(query.limit)
+    if (limit < 1 || limit > MAX_PEERS_LIMIT) return { error: `limit: must be a whole number from 1 to ${MAX_PEERS_LIMIT}` }
+  }
+  return { query: { sort: sort as PeerSort, limit } }
+}
+
+function insightPeerView (session: PeerSession, now: number, monitorRttMs: number | undefined, insight: PeerInsight): InsightPeerView {
+  const i = session.insight
+  const rttMs = i?.rttMs ?? monitorRttMs
+  return {
+    ...peerView(session, now, rttMs),
+    agentFamily: AGENT_FAMILIES[i?.family ?? AGENT_FAMILIES.length - 1] ?? 'unknown',
+    agentFamilyVersion: i?.version ?? null,
+    protocolClasses: protocolClassesOfMask(i?.protocolMask ?? 0),
+    sessions: i?.record.sessions ?? 1,
+    flapping: insight.isFlapping(session.peerId, now)
+  }
+}
+
+const rttOf = (s: PeerSession): number => s.insight?.rttMs ?? Infinity
+const COMPARATORS: Record<Exclude<PeerSort, 'duration'>, (a: PeerSession, b: PeerSession) => number> = {
+  rtt: (a, b) => rttOf(a) - rttOf(b) || a.startedAt - b.startedAt,
+  peerId: (a, b) => a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0,
+  sessions: (a, b) => (b.insight?.record.sessions ?? 1) - (a.insight?.record.sessions ?? 1) || a.startedAt - b.startedAt
+}
+
+/**
+ * Connected peers with insight, sorted and limited. `duration` (longest-connected first) is
+ * the tracker's own order: it stops after `limit` peers. Other sorts sort the sessions first
+ * and build views for the first `limit` only.
+ */
+export function insightPeersView (tracker: PeerTracker, insight: PeerInsight, rttMs: (peerId: string) => number | undefined, query: PeersQuery): InsightPeerView[] {
+  const now = tracker.now()
+  const limit = query.limit ?? Infinity
+  const views: InsightPeerView[] = []
+  if (query.sort === 'duration') {
+    for (const session of tracker.sessionsByAge()) {
+      if (views.length >= limit) break
+      views.push(insightPeerView(session, now, rttMs(session.peerId), insight))
+    }
+    return views
+  }
+  const sessions = [...tracker.sessionsByAge()].sort(COMPARATORS[query.sort])
+  for (const session of sessions) {
+    if (views.length >= limit) break
+    views.push(insightPeerView(session, now, rttMs(session.peerId), insight))
+  }
+  return views
+}
+
+/** One peer, connected or remembered, with its last sessions; undefined when unknown. */
+export function peerDetailView (tracker: PeerTracker, insight: PeerInsight, rttMs: (peerId: string) => number | undefined, peerId: string): PeerDetailView | undefined {
+  const now = tracker.now()
+  const session = tracker.session(peerId)
+  const record = session?.insight?.record ?? insight.history.get(peerId)
+  if (session === undefined && record === undefined) return undefined
+  const peer = session === undefined ? null : insightPeerView(session, now, rttMs(peerId), insight)
+  return {
+    peerId,
+    connected: session !== undefined,
+    peer,
+    agentVersion: peer?.agentVersion ?? record?.agentVersion ?? null,
+    rttMs: peer?.rttMs ?? record?.rttMs ?? null,
+    sessions: record?.sessions ?? 1,
+    flapping: insight.isFlapping(peerId, now),
+    lastSeen: new Date(session === undefined ? record?.lastSeen ?? now : now).toISOString(),
+    history: (record?.recent ?? []).slice().reverse().map(r => ({
+      start: new Date(r.startedAt).toISOString(),
+      end: r.endedAt === undefined ? null : new Date(r.endedAt).toISOString(),
+      durationSeconds: Math.max(0, (r.endedAt ?? now) - r.startedAt) / 1000,
+      direction: r.direction,
+      closeReason: r.closeReason ?? null
+    }))
+  }
 }

@@ -3,17 +3,20 @@
  * readiness as Prometheus has them, and the JSON API. Anything else is 404.
  */
 import { createServer } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import express from 'express'
 import { ConfigError } from '../config.js'
 import { negotiateFormat } from '../metrics/scrape.js'
 import { landingPage } from './landing.js'
-import type { StatusView, PeerView } from './api.js'
+import { parsePeersQuery } from './api.js'
+import type { StatusView, PeerView, PeerDetailView, PeersQuery } from './api.js'
 import type { LandingInfo } from './landing.js'
 import type { Logger } from '../log.js'
 import type { MetricsScraper } from '../metrics/scrape.js'
-import type { Server } from 'node:http'
+import type { Server as PlainServer } from 'node:http'
+import type { Server as HttpsServer, ServerOptions as HttpsServerOptions } from 'node:https'
 import type { AddressInfo } from 'node:net'
 
 const gzipAsync = promisify(gzip)
@@ -26,14 +29,50 @@ export interface HttpSources {
   landing: () => LandingInfo
   isReady: () => boolean
   status: () => StatusView
-  peers: () => PeerView[]
+  /** Connected peers; ?sort= and ?limit= are validated before this is called. */
+  peers: (query: PeersQuery) => PeerView[]
+  /** One peer, connected or remembered, with its last sessions; undefined: 404. */
+  peer?: (peerId: string) => PeerDetailView | undefined
   log: Logger
+  /** Run before every route, in order (request limit, headers, authentication). */
+  middleware?: express.RequestHandler[]
+  /** false: /api/v1/peers and everything under it answer 404 (--web.disable-peer-api). */
+  peerApiEnabled?: boolean
+  /** Told of each request that failed inside the tracker (answered 500). */
+  onInternalError?: () => void
 }
+
+/** Plain HTTP, or HTTPS when the web config file has tls_server_config. */
+export type Server = PlainServer | HttpsServer
+
+export interface ListenOptions {
+  /** Serve HTTPS with these options. */
+  tls?: HttpsServerOptions
+  /** Server timeouts in ms (defaults below); shorter ones for tests. */
+  timeouts?: Partial<ServerTimeouts>
+}
+
+export interface ServerTimeouts {
+  /** Time a client has to send a request's headers (slowloris). */
+  headersTimeout: number
+  /** Time a client has to send a whole request. */
+  requestTimeout: number
+  /** Idle time before a keep-alive connection is closed. */
+  keepAliveTimeout: number
+  /** Inactivity on a socket (a client that stops reading a response) before it is closed. */
+  socketTimeout: number
+}
+
+const DEFAULT_TIMEOUTS: ServerTimeouts = { keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 30_000, socketTimeout: 120_000 }
 
 export function createHttpApp (sources: HttpSources): express.Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
+  for (const handler of sources.middleware ?? []) app.use(handler)
+  if (sources.peerApiEnabled === false) {
+    app.use('/api/v1/peers', (_req, res) => { res.status(404).type('text').send('Not found.\n') })
+  }
 
   app.get('/', (_req, res) => {
     res.type('html').send(landingPage(sources.landing()))
@@ -65,8 +104,23 @@ export function createHttpApp (sources: HttpSources): express.Express {
     res.json(sources.status())
   })
 
-  app.get('/api/v1/peers', (_req, res) => {
-    res.json(sources.peers())
+  app.get('/api/v1/peers', (req, res) => {
+    const parsed = parsePeersQuery(req.query as Record<string, unknown>)
+    if ('error' in parsed) {
+      res.status(400).json({ error: parsed.error })
+      return
+    }
+    res.json(sources.peers(parsed.query))
+  })
+
+  app.get('/api/v1/peers/:peerId', (req, res) => {
+    const peerId = req.params.peerId
+    const view = /^[A-Za-z0-9]{20,128}$/.test(peerId) ? sources.peer?.(peerId) : undefined
+    if (view === undefined) {
+      res.status(404).json({ error: `peer ${peerId.slice(0, 128)} is not connected and not remembered` })
+      return
+    }
+    res.json(view)
   })
 
   app.use((_req, res) => {
@@ -75,6 +129,9 @@ export function createHttpApp (sources: HttpSources): express.Express {
 
   // Express 5 routes rejected promises here. Never leak internals to the client.
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    try {
+      sources.onInternalError?.()
+    } catch {}
     sources.log.error({ err }, 'error while serving an HTTP request')
     if (!res.headersSent) res.status(500).type('text').send('Internal server error.\n')
   })
@@ -83,11 +140,15 @@ export function createHttpApp (sources: HttpSources): express.Express {
 }
 
 /** Listens, or fails with a ConfigError naming --web.listen-address (port in use, bad host). */
-export async function listen (app: express.Express, host: string | undefined, port: number): Promise<Server> {
-  const server = createServer(app)
-  server.keepAliveTimeout = 65_000
-  server.headersTimeout = 66_000
-  server.requestTimeout = 30_000
+export async function listen (app: express.Express, host: string | undefined, port: number, options: ListenOptions = {}): Promise<Server> {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts }
+  // How often node looks for requests past headersTimeout/requestTimeout (its default is 30 s).
+  const checking = { connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(Math.min(timeouts.headersTimeout, timeouts.requestTimeout) / 4))) }
+  const server: Server = options.tls === undefined ? createServer(checking, app) : createHttpsServer({ ...checking, ...options.tls }, app)
+  server.keepAliveTimeout = timeouts.keepAliveTimeout
+  server.headersTimeout = timeouts.headersTimeout
+  server.requestTimeout = timeouts.requestTimeout
+  server.setTimeout(timeouts.socketTimeout)
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       const where = `${host === undefined ? '' : host.includes(':') ? `[${host}]` : host}:${port}`

@@ -43,8 +43,52 @@ export const METRICS = {
   buildInfo: define('libp2p_tracker_build_info', 'gauge',
     'Build information of the tracker, always 1.', ['version', 'revision', 'libp2p_version', 'nodejs_version']),
   startTime: define('libp2p_tracker_start_time_seconds', 'gauge',
-    'Start time of the tracker process since the Unix epoch, in seconds.')
+    'Start time of the tracker process since the Unix epoch, in seconds.'),
+  internalErrors: define('libp2p_tracker_internal_errors_total', 'counter',
+    'Errors caught inside the tracker and survived (logged), by the component where they happened.', ['component']),
+  gatedConnections: define('libp2p_tracker_gated_connections_total', 'counter',
+    'Connections refused by --p2p.allow-cidr / --p2p.deny-cidr before any handshake, by direction.', ['direction'])
+} as const satisfies Record<string, MetricDefinition>
+
+/**
+ * Peer insight (docs/peer-insight.md): clients, protocols, address families, dials, close
+ * reasons, RTT, flapping, churn, stable core, sybil signal. Every label value comes from a
+ * fixed table in src/insight. Rendered after METRICS, in this order.
+ */
+export const INSIGHT_METRICS = {
+  peersByAgent: define('libp2p_tracker_peers_by_agent', 'gauge',
+    'Connected peers by identify agent family and major.minor version (top versions per family, the rest "other"; "unknown" until identify completes).', ['agent', 'version']),
+  peersByProtocol: define('libp2p_tracker_peers_by_protocol', 'gauge',
+    'Connected peers speaking at least one protocol of each allow-listed class ("other": any protocol outside the list).', ['protocol']),
+  peersByIpVersion: define('libp2p_tracker_peers_by_ip_version', 'gauge',
+    'Connected peers by the address family of the connection that opened their session ("relayed": a circuit relay connection).', ['ip_version']),
+  dials: define('libp2p_tracker_dials_total', 'counter',
+    'Outbound dials the tracker made itself (bootstrap keeper), by outcome.', ['outcome']),
+  dialErrors: define('libp2p_tracker_dial_errors_total', 'counter',
+    'Failed dials of libp2p_tracker_dials_total, by error class.', ['reason']),
+  connectionCloseReasons: define('libp2p_tracker_connection_close_reasons_total', 'counter',
+    'Connections closed, by cause: local, pruned (connection manager), remote, reset, timeout, shutdown.', ['reason']),
+  peerRtt: define('libp2p_tracker_peer_rtt_seconds', 'histogram',
+    'Round-trip times to connected peers, sampled on a bounded schedule, by agent family.', ['agent']),
+  flappingPeers: define('libp2p_tracker_flapping_peers', 'gauge',
+    'Peers with at least --tracker.flapping-sessions session starts within --tracker.flapping-window.'),
+  peerReconnects: define('libp2p_tracker_peer_reconnects_total', 'counter',
+    'Sessions opened within --tracker.flapping-window of the same peer\'s previous session end.'),
+  peersSeen: define('libp2p_tracker_peers_seen', 'gauge',
+    'Distinct peers seen since start (fixed-memory Bloom filter: may undercount slightly past ~1M peers).'),
+  newPeers: define('libp2p_tracker_new_peers_total', 'counter',
+    'Sessions of peers seen for the first time since start.'),
+  returningPeers: define('libp2p_tracker_returning_peers_total', 'counter',
+    'Sessions of peers seen before since start.'),
+  stablePeers: define('libp2p_tracker_stable_peers', 'gauge',
+    'Connected peers whose current session is at least min_age old.', ['min_age']),
+  ipsWithMultiplePeerIds: define('libp2p_tracker_ips_with_multiple_peer_ids', 'gauge',
+    'Remote IPs with connections from two or more distinct connected peer IDs.'),
+  maxPeerIdsPerIp: define('libp2p_tracker_max_peer_ids_per_ip', 'gauge',
+    'The largest number of distinct connected peer IDs behind one remote IP.'),
+  rememberedPeers: define('libp2p_tracker_remembered_peers', 'gauge',
+    'Peers in the bounded per-peer history (at most --tracker.history-peers; least recently seen evicted).')
 } as const satisfies Record<string, MetricDefinition>
 
 /** The names of every family above, in exposition order. */
-export const METRIC_NAMES: readonly string[] = Object.values(METRICS).map(m => m.name)
+export const METRIC_NAMES: readonly string[] = [...Object.values(METRICS), ...Object.values(INSIGHT_METRICS)].map(m => m.name)

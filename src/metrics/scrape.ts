@@ -15,13 +15,32 @@ export interface Exposition {
 export class MetricsScraper {
   private readonly tracker: TrackerCollector
   private readonly process: ProcessMetrics | undefined
+  /** The render in progress per format: scrapes that arrive meanwhile share it. */
+  private readonly inFlight = new Map<ExpositionFormat, Promise<Exposition>>()
+  /** Renders actually done (shared scrapes count once), for tests and diagnosis. */
+  renders = 0
 
   constructor (tracker: TrackerCollector, process: ProcessMetrics | undefined) {
     this.tracker = tracker
     this.process = process
   }
 
+  /**
+   * The exposition in the given format. Concurrent scrapes share one render per format, so a
+   * burst of N scrapes costs one render, not N; a scrape arriving after a render finished
+   * gets a fresh one (nothing is served stale).
+   */
   async scrape (format: ExpositionFormat): Promise<Exposition> {
+    let render = this.inFlight.get(format)
+    if (render === undefined) {
+      render = this.render(format).finally(() => { this.inFlight.delete(format) })
+      this.inFlight.set(format, render)
+    }
+    return await render
+  }
+
+  private async render (format: ExpositionFormat): Promise<Exposition> {
+    this.renders++
     // Process metrics first (they await), then the tracker's state in one synchronous pass,
     // so every tracker family in a scrape describes the same instant.
     const processText = this.process === undefined ? '' : await this.process.render(format)

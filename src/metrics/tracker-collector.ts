@@ -7,6 +7,9 @@ import { METRICS } from './definitions.js'
 import { formatLabels } from './exposition.js'
 import type { ExpositionWriter } from './exposition.js'
 import type { PeerTracker } from '../tracker/peer-tracker.js'
+import { collectInsight } from '../insight/insight-collector.js'
+import { PeerInsight } from '../insight/peer-insight.js'
+import { ReliabilityCounters } from '../tracker/reliability-counters.js'
 
 export interface BuildInfo {
   version: string
@@ -22,6 +25,10 @@ export interface TrackerCollectorOptions {
   startTimeSeconds: number
   /** Size of the DHT routing table now; 0 when there is no DHT. */
   dhtRoutingTablePeers: () => number
+  /** Internal errors and gated connections; all 0 when not given. */
+  reliability?: ReliabilityCounters
+  /** Peer insight (the tracker's observer); an empty one (all 0) when not given. */
+  insight?: PeerInsight
 }
 
 const DIRECTION_LABELS = Object.fromEntries(DIRECTIONS.map(d => [d, formatLabels(['direction'], [d])]))
@@ -37,6 +44,21 @@ export class TrackerCollector {
     this.options = options
     const b = options.buildInfo
     this.buildInfoLabels = formatLabels(METRICS.buildInfo.labels, [b.version, b.revision, b.libp2pVersion, b.nodejsVersion])
+  }
+
+  private idleInsight: PeerInsight | undefined
+
+  private emptyInsight (): PeerInsight {
+    this.idleInsight ??= new PeerInsight()
+    return this.idleInsight
+  }
+
+  private collectReliability (w: ExpositionWriter): void {
+    const r = this.options.reliability ?? EMPTY_RELIABILITY
+    w.family(METRICS.internalErrors)
+    for (const [component, count] of r.internalErrors.entries()) w.sample(METRICS.internalErrors.name, componentLabel(component), count)
+    w.family(METRICS.gatedConnections)
+    for (const d of DIRECTIONS) w.sample(METRICS.gatedConnections.name, DIRECTION_LABELS[d] as string, r.gatedConnections[d])
   }
 
   collect (w: ExpositionWriter): void {
@@ -84,7 +106,24 @@ export class TrackerCollector {
 
     w.family(METRICS.startTime)
     w.sample(METRICS.startTime.name, '', this.options.startTimeSeconds)
+
+    this.collectReliability(w)
+
+    // Peer insight last (INSIGHT_METRICS follow METRICS in the exposition).
+    collectInsight(w, this.options.insight ?? this.emptyInsight(), t, now)
   }
+}
+
+const EMPTY_RELIABILITY = new ReliabilityCounters()
+const COMPONENT_LABELS = new Map<string, string>()
+
+function componentLabel (component: string): string {
+  let labels = COMPONENT_LABELS.get(component)
+  if (labels === undefined) {
+    labels = formatLabels(['component'], [component])
+    COMPONENT_LABELS.set(component, labels)
+  }
+  return labels
 }
 
 function connectionLabels (labels: { direction: string, transport: string, encryption: string, muxer: string }): string {

@@ -12,6 +12,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { NAME, VERSION } from '../version.js'
+import { IpFilter, ipConnectionGater } from './connection-gater.js'
 import type { Config, MuxerName } from '../config.js'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT, SingleKadDHT } from '@libp2p/kad-dht'
@@ -33,7 +34,8 @@ const MUXER_FACTORIES: Record<MuxerName, () => () => StreamMuxerFactory> = {
 }
 
 /** Creates the node without starting it, so the tracker can attach before the first event. */
-export async function createTrackerNode (p2p: Config['p2p'], privateKey: PrivateKey): Promise<TrackerNode> {
+export async function createTrackerNode (p2p: Config['p2p'], privateKey: PrivateKey, onGated?: (direction: 'inbound' | 'outbound', addr: string) => void): Promise<TrackerNode> {
+  const ipFilter = new IpFilter(p2p.allowCidrs ?? [], p2p.denyCidrs ?? [])
   const dht = p2p.dht === 'off'
     ? {}
     : {
@@ -55,6 +57,7 @@ export async function createTrackerNode (p2p: Config['p2p'], privateKey: Private
       maxIncomingPendingConnections: p2p.maxIncomingPendingConnections,
       inboundConnectionThreshold: p2p.inboundConnectionThreshold
     },
+    ...(ipFilter.active ? { connectionGater: ipConnectionGater(ipFilter, onGated) } : {}),
     services: { identify: identify(), ping: ping(), ...dht }
   })
 }

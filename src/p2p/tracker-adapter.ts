@@ -3,6 +3,9 @@
  * call, and what the tracker answers (a session opened or finished) becomes a log line.
  */
 import { encryptionOf, muxerOf, transportOf } from '../tracker/connection-labels.js'
+import { sanitizeAgentVersion, sanitizeProtocols } from '../tracker/sanitize.js'
+import { classifyClose } from '../insight/close-reasons.js'
+import type { PeerInsight } from '../insight/peer-insight.js'
 import type { Logger } from '../log.js'
 import type { PeerTracker } from '../tracker/peer-tracker.js'
 import type { Connection, IdentifyResult, Libp2pEvents, TypedEventTarget } from '@libp2p/interface'
@@ -10,12 +13,17 @@ import type { Connection, IdentifyResult, Libp2pEvents, TypedEventTarget } from 
 export type Libp2pEventTarget = Pick<TypedEventTarget<Libp2pEvents>, 'addEventListener' | 'removeEventListener'>
 
 /** Feeds the tracker from the node's events; returns a function that detaches. */
-export function attachTracker (events: Libp2pEventTarget, tracker: PeerTracker, log: Logger): () => void {
+export function attachTracker (events: Libp2pEventTarget, tracker: PeerTracker, log: Logger, onError?: (event: string) => void): () => void {
   const guarded = <T>(what: string, handle: (detail: T) => void) => (evt: CustomEvent<T>): void => {
     try {
       handle(evt.detail)
     } catch (err) {
-      log.error({ err, event: what }, 'error while tracking a libp2p event')
+      try {
+        onError?.(what)
+        log.error({ err, event: what }, 'error while tracking a libp2p event')
+      } catch {
+        // Never let a failing log or counter escape into libp2p's event dispatch.
+      }
     }
   }
 
@@ -48,7 +56,8 @@ export function attachTracker (events: Libp2pEventTarget, tracker: PeerTracker, 
   })
 
   const onIdentify = guarded<IdentifyResult>('peer:identify', (result) => {
-    tracker.peerIdentified(result.peerId.toString(), result.agentVersion, result.protocols)
+    // Capped before anything is kept: a peer may announce any agent string and protocol list.
+    tracker.peerIdentified(result.peerId.toString(), sanitizeAgentVersion(result.agentVersion), sanitizeProtocols(result.protocols))
   })
 
   events.addEventListener('connection:open', onOpen)
@@ -58,5 +67,51 @@ export function attachTracker (events: Libp2pEventTarget, tracker: PeerTracker, 
     events.removeEventListener('connection:open', onOpen)
     events.removeEventListener('connection:close', onClose)
     events.removeEventListener('peer:identify', onIdentify)
+  }
+}
+
+/**
+ * Feeds peer insight what only libp2p's objects know: why each connection closed and which
+ * connections the connection manager pruned. Attach after attachTracker.
+ *
+ * A connection's `close` event says whether it ended with an error, not reliably who asked
+ * for a graceful close, so each connection's close() and abort() are wrapped at open to note
+ * that this node asked. The per-connection listener runs right after libp2p's own (which
+ * dispatches `connection:close` to the tracker), in the same synchronous dispatch.
+ */
+export function attachInsight (events: Libp2pEventTarget, insight: PeerInsight, tracker: PeerTracker, log: Logger): () => void {
+  const onOpen = (evt: CustomEvent<Connection>): void => {
+    try {
+      const connection = evt.detail
+      const peerId = connection.remotePeer.toString()
+      let closedLocally = false
+      const close = connection.close
+      const abort = connection.abort
+      connection.close = async (options) => { closedLocally = true; await close.call(connection, options) }
+      connection.abort = (err) => { closedLocally = true; abort.call(connection, err) }
+      connection.addEventListener('close', (closeEvt) => {
+        try {
+          const reason = classifyClose({ shuttingDown: insight.isShuttingDown, closedLocally, status: connection.status, error: closeEvt.error })
+          insight.connectionCloseClassified(connection.id, peerId, reason, tracker.now())
+        } catch (err) {
+          log.error({ err, event: 'connection close' }, 'error while classifying a connection close')
+        }
+      }, { once: true })
+    } catch (err) {
+      log.error({ err, event: 'connection:open' }, 'error while watching a connection for insight')
+    }
+  }
+  const onPrune = (evt: CustomEvent<Connection[]>): void => {
+    try {
+      insight.connectionsPruned(evt.detail.map(c => c.id), tracker.now())
+    } catch (err) {
+      log.error({ err, event: 'connection:prune' }, 'error while counting pruned connections')
+    }
+  }
+  events.addEventListener('connection:open', onOpen)
+  events.addEventListener('connection:prune', onPrune)
+  return () => {
+    events.removeEventListener('connection:open', onOpen)
+    events.removeEventListener('connection:prune', onPrune)
   }
 }

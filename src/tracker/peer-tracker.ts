@@ -2,6 +2,7 @@ import { DIRECTIONS, labelKey } from './connection-labels.js'
 import { SessionHistogram } from './session-histogram.js'
 import type { Clock } from './clock.js'
 import type { ConnectionLabels, Direction } from './connection-labels.js'
+import type { SessionInsight } from '../insight/peer-insight.js'
 
 /** What the p2p adapter reports when a connection opens. */
 export interface OpenedConnection extends ConnectionLabels {
@@ -30,6 +31,23 @@ export interface PeerSession {
   readonly connections: TrackedConnection[]
   agentVersion: string | undefined
   protocols: readonly string[] | undefined
+  /** Set by the observer (peer insight) when the session starts. */
+  insight: SessionInsight | undefined
+}
+
+/**
+ * Told of every change the tracker accepted, in the same call (no events, no allocation):
+ * peer insight keeps its incremental counts this way. Ignored events are not passed on.
+ */
+export interface TrackerObserver {
+  connectionOpened: (connection: TrackedConnection) => void
+  connectionClosed: (connection: TrackedConnection) => void
+  /** After connectionOpened for the session's first connection. */
+  sessionStarted: (session: PeerSession, connection: TrackedConnection) => void
+  /** After connectionClosed for the session's last connection. */
+  sessionEnded: (session: PeerSession, finished: FinishedSession) => void
+  /** After the session's agentVersion and protocols were updated. */
+  peerIdentified: (session: PeerSession, previousAgentVersion: string | undefined) => void
 }
 
 export interface FinishedSession {
@@ -73,8 +91,11 @@ export class PeerTracker {
   /** Events that did not fit the state (see the class comment), for diagnosis. */
   ignoredEvents = 0
 
-  constructor (clock: Clock, knownConnectionLabels: readonly ConnectionLabels[] = []) {
+  private readonly observer: TrackerObserver | undefined
+
+  constructor (clock: Clock, knownConnectionLabels: readonly ConnectionLabels[] = [], observer?: TrackerObserver) {
     this.clock = clock
+    this.observer = observer
     for (const labels of knownConnectionLabels) this.countsFor(labels)
   }
 
@@ -99,6 +120,7 @@ export class PeerTracker {
     }
     this.connections.set(connection.id, connection)
     counts.opened++
+    this.observer?.connectionOpened(connection)
 
     const existing = this.sessions.get(connection.peerId)
     if (existing !== undefined) {
@@ -111,10 +133,12 @@ export class PeerTracker {
       startedAt: now,
       connections: [connection],
       agentVersion: undefined,
-      protocols: undefined
+      protocols: undefined,
+      insight: undefined
     }
     this.sessions.set(session.peerId, session)
     this.connects[session.direction]++
+    this.observer?.sessionStarted(session, connection)
     return session
   }
 
@@ -127,6 +151,7 @@ export class PeerTracker {
     }
     this.connections.delete(connectionId)
     connection.counts.closed++
+    this.observer?.connectionClosed(connection)
 
     const session = this.sessions.get(connection.peerId)
     if (session === undefined) return undefined // unreachable: every connection belongs to a session
@@ -139,15 +164,19 @@ export class PeerTracker {
     const durationSeconds = Math.max(0, endedAt - session.startedAt) / 1000
     this.disconnects[session.direction]++
     this.finishedSessions[session.direction].observe(durationSeconds)
-    return { peerId: session.peerId, direction: session.direction, startedAt: session.startedAt, endedAt, durationSeconds }
+    const finished: FinishedSession = { peerId: session.peerId, direction: session.direction, startedAt: session.startedAt, endedAt, durationSeconds }
+    this.observer?.sessionEnded(session, finished)
+    return finished
   }
 
   /** Records what identify learned about a connected peer; ignored for peers not connected. */
   peerIdentified (peerId: string, agentVersion: string | undefined, protocols: readonly string[]): void {
     const session = this.sessions.get(peerId)
     if (session === undefined) return
+    const previousAgentVersion = session.agentVersion
     session.agentVersion = agentVersion
     session.protocols = protocols
+    this.observer?.peerIdentified(session, previousAgentVersion)
   }
 
   get connectedPeers (): number {

@@ -1,0 +1,115 @@
+/**
+ * B4 and B6: real connections. A subject process (node-child.ts: plain libp2p node, the
+ * tracker, or the node with @libp2p/prometheus-metrics) holds N long-lived peers of the swarm
+ * (other processes) on loopback. Measured per subject: time until all N are connected, CPU and
+ * RSS while holding them, and (tracker, prometheus-metrics) /metrics latency and size. The
+ * subjects run one after another in the same bench run, with the same swarm seed.
+ */
+import '../src/runtime/node-shims.js'
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { startSwarm } from '../src/swarm/index.js'
+import { parseExposition, valueOf } from '../test/support/exposition.js'
+import { cpuSeconds, median, rssBytes } from './stats.js'
+import type { ChildProcess } from 'node:child_process'
+
+export type Subject = 'plain' | 'tracker' | 'prom'
+
+export interface HoldResult {
+  subject: Subject
+  peers: number
+  connectSeconds: number
+  /** CPU of the subject while holding, as a fraction of one core. */
+  holdCpuCores: number
+  /** CPU seconds the subject spent accepting the N connections. */
+  connectCpuSeconds: number
+  rssMiB: number
+  /** Scrapes during the hold where the tracker's connected_peers was exactly N (tracker only). */
+  exactScrapes: number
+  scrapes: number
+  metricsP50Ms: number
+  metricsBytes: number
+  /** Peers still connected at the end of the hold, as the peers see it. */
+  heldAtEnd: number
+}
+
+const CHILD = fileURLToPath(new URL('./node-child.ts', import.meta.url))
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+async function startSubject (subject: Subject, peers: number): Promise<{ child: ChildProcess, multiaddrs: string[], metricsUrl: string | undefined }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, subject, String(peers)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve)
+    child.once('exit', code => { reject(new Error(`${subject} subject exited with ${code}`)) })
+  })
+  const info = JSON.parse(first) as { multiaddrs: string[], metricsUrl?: string }
+  return { child, multiaddrs: info.multiaddrs, metricsUrl: info.metricsUrl }
+}
+
+async function timedScrape (url: string): Promise<{ ms: number, text: string }> {
+  const start = performance.now()
+  // identity: compare serialisation, not gzip (fetch asks for gzip by default; ours honours it).
+  const text = await (await fetch(url, { headers: { 'accept-encoding': 'identity' } })).text()
+  return { ms: performance.now() - start, text }
+}
+
+export async function hold (subject: Subject, peers: number, holdMs: number, seed: string): Promise<HoldResult> {
+  const { child, multiaddrs, metricsUrl } = await startSubject(subject, peers)
+  const pid = child.pid as number
+  const swarm = await startSwarm({
+    seed, peers, listenRatio: 0, flapRatio: 0, longLivedRatio: 1, timeScale: 0.01, minSessionMs: 250,
+    dialRate: 200, workers: Math.max(1, Math.ceil(peers / 500)), listenPortBase: 0
+  })
+  try {
+    const cpu0 = cpuSeconds(pid)
+    const t0 = performance.now()
+    swarm.run(multiaddrs)
+    const deadline = t0 + 120_000
+    while ((await swarm.truth()).connectedPeers < peers) {
+      if (performance.now() > deadline) throw new Error(`${subject}: only ${(await swarm.truth()).connectedPeers} of ${peers} peers connected after 120 s`)
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+    const connectSeconds = (performance.now() - t0) / 1000
+    const connectCpuSeconds = cpuSeconds(pid) - cpu0
+
+    // Let identify and the first pings finish before the hold window.
+    await new Promise(resolve => setTimeout(resolve, 3000))
+    const cpu1 = cpuSeconds(pid)
+    const h0 = performance.now()
+    const rss: number[] = []
+    let scrapes = 0
+    let exactScrapes = 0
+    let nextScrape = h0
+    while (performance.now() - h0 < holdMs) {
+      rss.push(rssBytes(pid))
+      if (metricsUrl !== undefined && performance.now() >= nextScrape) {
+        nextScrape += 5000
+        const { text } = await timedScrape(metricsUrl)
+        scrapes++
+        if (subject === 'tracker' && valueOf(parseExposition(text), 'libp2p_tracker_connected_peers') === peers) exactScrapes++
+      }
+      await new Promise(resolve => setTimeout(resolve, 1000))
+    }
+    const holdCpuCores = (cpuSeconds(pid) - cpu1) / ((performance.now() - h0) / 1000)
+    const heldAtEnd = (await swarm.truth()).connectedPeers
+
+    let metricsP50Ms = NaN
+    let metricsBytes = NaN
+    if (metricsUrl !== undefined) {
+      const times: number[] = []
+      for (let i = 0; i < 25; i++) {
+        const r = await timedScrape(metricsUrl)
+        if (i >= 5) times.push(r.ms)
+        metricsBytes = Buffer.byteLength(r.text)
+      }
+      metricsP50Ms = median(times)
+    }
+    return { subject, peers, connectSeconds, connectCpuSeconds, holdCpuCores, rssMiB: median(rss) / 2 ** 20, exactScrapes, scrapes, metricsP50Ms, metricsBytes, heldAtEnd }
+  } finally {
+    await swarm.stop()
+    child.kill('SIGTERM')
+    await new Promise(resolve => { if (child.exitCode !== null) resolve(null); else child.once('exit', resolve) })
+  }
+}

@@ -1,0 +1,820 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * Generates grafana/dashboards/libp2p-peer-tracker.json, the provisioned dashboard.
+ *
+ *   node grafana/generate-dashboard.mjs          write the JSON
+ *   node grafana/generate-dashboard.mjs --check  exit 1 if the committed JSON differs
+ *
+ * Edit this file, not the JSON: every query gets the same `job`/`instance` filter and
+ * `$__rate_interval` from one place, and every panel a unit and a description.
+ * test/stack/dashboard.test.ts checks the result and runs `--check`.
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+
+const OUTPUT = fileURLToPath(new URL('./dashboards/libp2p-peer-tracker.json', import.meta.url))
+
+/** Every panel and query uses the dashboard's datasource variable. */
+const DATASOURCE = { type: 'prometheus', uid: '${datasource}' }
+
+/** The filter every selector in the dashboard carries. */
+const FILTER = 'job="$job", instance=~"$instance"'
+
+/**
+ * A vector selector filtered by the dashboard's variables.
+ * @param {string} metric
+ * @param {string} [matchers] more matchers, e.g. 'alertstate="firing"'
+ */
+function sel (metric, matchers) {
+  return `${metric}{${matchers === undefined ? '' : `${matchers}, `}${FILTER}}`
+}
+
+/**
+ * @param {string} metric
+ * @param {string} [matchers] more matchers, e.g. 'outcome="failure"'
+ */
+function rate (metric, matchers) {
+  return `rate(${sel(metric, matchers)}[$__rate_interval])`
+}
+
+/**
+ * @typedef {{ expr: string, legendFormat?: string, instant?: boolean, format?: string }} Query
+ * @typedef {{ w: number, h: number }} Size
+ */
+
+let nextId = 1
+
+/**
+ * @param {Query[]} queries
+ */
+function targets (queries) {
+  return queries.map((q, i) => ({
+    datasource: DATASOURCE,
+    editorMode: 'code',
+    expr: q.expr,
+    format: q.format ?? 'time_series',
+    instant: q.instant ?? false,
+    range: !(q.instant ?? false),
+    legendFormat: q.legendFormat ?? '__auto',
+    refId: String.fromCharCode(65 + i)
+  }))
+}
+
+/**
+ * @param {object} p
+ * @param {string} p.title
+ * @param {string} p.description
+ * @param {string} p.unit
+ * @param {Query[]} p.queries
+ * @param {Size} p.size
+ * @param {boolean} [p.stack]
+ * @param {number} [p.min]
+ * @param {number} [p.max]
+ * @param {string} [p.draw]
+ */
+function timeseries ({ title, description, unit, queries, size, stack = false, min, max, draw = 'line' }) {
+  return {
+    id: nextId++,
+    type: 'timeseries',
+    title,
+    description,
+    datasource: DATASOURCE,
+    gridPos: { ...size, x: 0, y: 0 },
+    fieldConfig: {
+      defaults: {
+        unit,
+        ...(min === undefined ? {} : { min }),
+        ...(max === undefined ? {} : { max }),
+        color: { mode: 'palette-classic' },
+        custom: {
+          drawStyle: draw,
+          lineWidth: 1,
+          fillOpacity: stack ? 30 : 10,
+          showPoints: 'never',
+          spanNulls: false,
+          stacking: { mode: stack ? 'normal' : 'none', group: 'A' }
+        }
+      },
+      overrides: []
+    },
+    options: {
+      legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
+      tooltip: { mode: 'multi', sort: 'desc' }
+    },
+    targets: targets(queries)
+  }
+}
+
+/**
+ * @param {object} p
+ * @param {string} p.title
+ * @param {string} p.description
+ * @param {string} p.unit
+ * @param {Query[]} p.queries
+ * @param {Size} p.size
+ * @param {Array<{ color: string, value: number | null }>} [p.steps]
+ * @param {string} [p.textMode]
+ * @param {boolean} [p.instant]
+ */
+function stat ({ title, description, unit, queries, size, steps, textMode = 'value_and_name', instant = true }) {
+  return {
+    id: nextId++,
+    type: 'stat',
+    title,
+    description,
+    datasource: DATASOURCE,
+    gridPos: { ...size, x: 0, y: 0 },
+    fieldConfig: {
+      defaults: {
+        unit,
+        color: { mode: 'thresholds' },
+        thresholds: { mode: 'absolute', steps: steps ?? [{ color: 'text', value: null }] }
+      },
+      overrides: []
+    },
+    options: {
+      reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+      colorMode: steps === undefined ? 'none' : 'background',
+      graphMode: 'none',
+      justifyMode: 'auto',
+      orientation: 'auto',
+      textMode,
+      wideLayout: true,
+      showPercentChange: false
+    },
+    targets: targets(queries.map((q) => ({ instant, ...q })))
+  }
+}
+
+/**
+ * @param {object} p
+ * @param {string} p.title
+ * @param {string} p.description
+ * @param {string} p.unit
+ * @param {Query} p.query
+ * @param {Size} p.size
+ * @param {Record<string, boolean>} p.hide columns to leave out
+ * @param {Record<string, string>} p.rename column titles
+ * @param {string} p.sortBy
+ */
+function table ({ title, description, unit, query, size, hide, rename, sortBy }) {
+  return {
+    id: nextId++,
+    type: 'table',
+    title,
+    description,
+    datasource: DATASOURCE,
+    gridPos: { ...size, x: 0, y: 0 },
+    fieldConfig: {
+      defaults: { unit, custom: { align: 'auto', cellOptions: { type: 'auto' } } },
+      overrides: []
+    },
+    options: {
+      showHeader: true,
+      cellHeight: 'sm',
+      footer: { show: false, reducer: ['sum'], fields: '' },
+      sortBy: [{ displayName: sortBy, desc: true }]
+    },
+    transformations: [
+      { id: 'organize', options: { excludeByName: hide, renameByName: rename, indexByName: {} } }
+    ],
+    targets: targets([{ instant: true, format: 'table', ...query }])
+  }
+}
+
+/**
+ * @param {object} p
+ * @param {string} p.title
+ * @param {string} p.description
+ * @param {string} p.unit
+ * @param {string} p.yUnit
+ * @param {Query} p.query
+ * @param {Size} p.size
+ */
+function heatmap ({ title, description, unit, yUnit, query, size }) {
+  return {
+    id: nextId++,
+    type: 'heatmap',
+    title,
+    description,
+    datasource: DATASOURCE,
+    gridPos: { ...size, x: 0, y: 0 },
+    fieldConfig: { defaults: { unit }, overrides: [] },
+    options: {
+      calculate: false,
+      cellGap: 1,
+      color: { mode: 'scheme', scheme: 'Oranges', steps: 64, exponent: 0.5, fill: 'dark-orange', reverse: false, scale: 'exponential' },
+      exemplars: { color: 'rgba(255,0,255,0.7)' },
+      filterValues: { le: 1e-9 },
+      legend: { show: true },
+      rowsFrame: { layout: 'auto' },
+      tooltip: { mode: 'single', yHistogram: true, showColorScale: false },
+      yAxis: { axisPlacement: 'left', unit: yUnit, reverse: false }
+    },
+    targets: targets([{ format: 'heatmap', legendFormat: '{{le}}', ...query }])
+  }
+}
+
+/**
+ * @param {object} p
+ * @param {string} p.title
+ * @param {string} p.description
+ * @param {string} p.unit
+ * @param {Query} p.query
+ * @param {Size} p.size
+ */
+function bargauge ({ title, description, unit, query, size }) {
+  return {
+    id: nextId++,
+    type: 'bargauge',
+    title,
+    description,
+    datasource: DATASOURCE,
+    gridPos: { ...size, x: 0, y: 0 },
+    fieldConfig: {
+      defaults: {
+        unit,
+        min: 0,
+        color: { mode: 'palette-classic' },
+        thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }] }
+      },
+      overrides: []
+    },
+    options: {
+      reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+      orientation: 'horizontal',
+      displayMode: 'gradient',
+      valueMode: 'color',
+      namePlacement: 'left',
+      showUnfilled: true,
+      sizing: 'auto',
+      minVizHeight: 10,
+      minVizWidth: 0,
+      maxVizHeight: 300
+    },
+    targets: targets([{ instant: true, ...query }])
+  }
+}
+
+/** @param {string} title */
+function row (title) {
+  return {
+    id: nextId++,
+    type: 'row',
+    title,
+    collapsed: false,
+    gridPos: { h: 1, w: 24, x: 0, y: 0 },
+    panels: []
+  }
+}
+
+const HALF = { w: 12, h: 8 }
+const THIRD = { w: 8, h: 8 }
+const QUARTER = { w: 6, h: 8 }
+const STAT = { w: 4, h: 4 }
+
+/** Panels in reading order; layout() places them left to right, top to bottom. */
+const panels = [
+  row('Overview'),
+  stat({
+    title: 'Connected peers',
+    description: 'Unique peers with at least one open connection now (libp2p_tracker_connected_peers). Red at 0, orange under the default alert floor of 3.',
+    unit: 'short',
+    size: STAT,
+    queries: [{ expr: sel('libp2p_tracker_connected_peers'), legendFormat: '{{instance}}' }],
+    steps: [{ color: 'red', value: null }, { color: 'orange', value: 1 }, { color: 'green', value: 3 }]
+  }),
+  stat({
+    title: 'Tracker uptime',
+    description: 'Time since the tracker process started (time() - libp2p_tracker_start_time_seconds). Peer alerts stay quiet for the first 10 to 60 minutes.',
+    unit: 's',
+    size: STAT,
+    queries: [{ expr: `time() - ${sel('libp2p_tracker_start_time_seconds')}`, legendFormat: '{{instance}}' }]
+  }),
+  stat({
+    title: 'Accounting check (must be 0)',
+    description: 'connects - disconnects - connected peers, summed over directions. The tracker keeps this at 0 at every scrape; anything else is a tracker bug (alert LibP2PTrackerInvariantBroken).',
+    unit: 'short',
+    size: STAT,
+    queries: [{
+      expr: `sum by (instance) (${sel('libp2p_tracker_peer_connects_total')}) - sum by (instance) (${sel('libp2p_tracker_peer_disconnects_total')}) - sum by (instance) (${sel('libp2p_tracker_connected_peers')})`,
+      legendFormat: '{{instance}}'
+    }],
+    steps: [{ color: 'red', value: null }, { color: 'green', value: 0 }, { color: 'red', value: 1 }]
+  }),
+  stat({
+    title: 'Peers left out of per-peer series',
+    description: 'Connected peers without a libp2p_tracker_peer_connection_duration_seconds series because of --tracker.max-peer-series (default 500). Above 0, the longest-connected table shows only the longest sessions.',
+    unit: 'short',
+    size: STAT,
+    queries: [{ expr: sel('libp2p_tracker_peer_series_dropped'), legendFormat: '{{instance}}' }],
+    steps: [{ color: 'green', value: null }, { color: 'orange', value: 1 }]
+  }),
+  stat({
+    title: 'Scrape target up',
+    description: 'Whether Prometheus could scrape the tracker at its last scrape (up: 1 = up, 0 = down). Down for 2 minutes fires LibP2PTrackerTargetDown.',
+    unit: 'none',
+    size: STAT,
+    queries: [{ expr: sel('up'), legendFormat: '{{instance}}' }],
+    steps: [{ color: 'red', value: null }, { color: 'green', value: 1 }]
+  }),
+  stat({
+    title: 'Tracker version',
+    description: 'Version and revision of the tracker, of js-libp2p and of Node.js (libp2p_tracker_build_info).',
+    unit: 'none',
+    size: STAT,
+    textMode: 'name',
+    queries: [{
+      expr: sel('libp2p_tracker_build_info'),
+      legendFormat: '{{version}} ({{revision}}) · libp2p {{libp2p_version}} · Node {{nodejs_version}}'
+    }]
+  }),
+
+  row('Peers'),
+  timeseries({
+    title: 'Connected peers',
+    description: 'Unique peers with at least one open connection. A peer with several connections counts once; compare with the open connections below.',
+    unit: 'short',
+    size: HALF,
+    min: 0,
+    queries: [{ expr: sel('libp2p_tracker_connected_peers'), legendFormat: '{{instance}}' }]
+  }),
+  timeseries({
+    title: 'Peer connects and disconnects',
+    description: 'Peers per second whose first connection opened (connects, above 0) or whose last connection closed (disconnects, drawn below 0), by direction.',
+    unit: 'cps',
+    size: HALF,
+    queries: [
+      { expr: `sum by (instance, direction) (${rate('libp2p_tracker_peer_connects_total')})`, legendFormat: 'connects {{direction}} {{instance}}' },
+      { expr: `-sum by (instance, direction) (${rate('libp2p_tracker_peer_disconnects_total')})`, legendFormat: 'disconnects {{direction}} {{instance}}' }
+    ]
+  }),
+  timeseries({
+    title: 'Net peer churn',
+    description: 'Connects minus disconnects per second: above 0 the peer count grows, below 0 it shrinks. High connects and disconnects with a net near 0 is churn (alert LibP2PTrackerChurnHigh).',
+    unit: 'cps',
+    size: HALF,
+    queries: [{
+      expr: `sum by (instance) (${rate('libp2p_tracker_peer_connects_total')}) - sum by (instance) (${rate('libp2p_tracker_peer_disconnects_total')})`,
+      legendFormat: '{{instance}}'
+    }]
+  }),
+  timeseries({
+    title: 'DHT routing table size',
+    description: 'Peers in the kad-dht routing table (libp2p_tracker_dht_routing_table_peers). It grows as the node learns the network; 0 for long means the DHT is not working.',
+    unit: 'short',
+    size: HALF,
+    min: 0,
+    queries: [{ expr: sel('libp2p_tracker_dht_routing_table_peers'), legendFormat: '{{instance}}' }]
+  }),
+
+  row('Sessions'),
+  timeseries({
+    title: 'Finished session duration',
+    description: 'Median, 90th and 99th percentile and mean duration of the peer sessions that ended in each interval (from libp2p_tracker_peer_session_duration_seconds). Gaps mean no session ended then.',
+    unit: 's',
+    size: HALF,
+    queries: [
+      ...[0.5, 0.9, 0.99].map((q) => ({
+        expr: `histogram_quantile(${q}, sum by (instance, le) (${rate('libp2p_tracker_peer_session_duration_seconds_bucket')}))`,
+        legendFormat: `p${Math.round(q * 100)} {{instance}}`
+      })),
+      {
+        expr: `sum by (instance) (${rate('libp2p_tracker_peer_session_duration_seconds_sum')}) / sum by (instance) (${rate('libp2p_tracker_peer_session_duration_seconds_count')})`,
+        legendFormat: 'mean {{instance}}'
+      }
+    ]
+  }),
+  heatmap({
+    title: 'Finished sessions by duration',
+    description: 'How many peer sessions ended in each interval, by duration bucket (1 s to 1 week). Many short sessions point at peers that connect and leave at once.',
+    unit: 'short',
+    yUnit: 's',
+    size: HALF,
+    query: { expr: `sum by (le) (increase(${sel('libp2p_tracker_peer_session_duration_seconds_bucket')}[$__rate_interval]))` }
+  }),
+  table({
+    title: 'Longest-connected peers',
+    description: 'The 20 connected peers whose current session is the oldest (topk of libp2p_tracker_peer_connection_duration_seconds). Only the --tracker.max-peer-series longest sessions have a series.',
+    unit: 's',
+    size: { w: 24, h: 9 },
+    query: { expr: `topk(20, ${sel('libp2p_tracker_peer_connection_duration_seconds')})` },
+    hide: { Time: true, __name__: true, job: true },
+    rename: { peer_id: 'Peer ID', instance: 'Tracker', Value: 'Connected for' },
+    sortBy: 'Connected for'
+  }),
+
+  row('Connections'),
+  ...(/** @type {const} */ ([
+    ['direction', 'Open connections by direction', 'Open connections by who dialled: inbound (the remote peer) or outbound (this node).'],
+    ['transport', 'Open connections by transport', 'Open connections by transport (tcp, ws, wss, quic, webrtc, webtransport, circuit for relayed, other).'],
+    ['encryption', 'Open connections by encryption', 'Open connections by connection encrypter (noise, tls, plaintext, other).'],
+    ['muxer', 'Open connections by muxer', 'Open connections by stream multiplexer (yamux, mplex, other).']
+  ])).map(([label, title, description]) => timeseries({
+    title,
+    description: `${description} From libp2p_tracker_open_connections.`,
+    unit: 'short',
+    size: QUARTER,
+    stack: true,
+    min: 0,
+    queries: [{ expr: `sum by (${label}) (${sel('libp2p_tracker_open_connections')})`, legendFormat: `{{${label}}}` }]
+  })),
+  timeseries({
+    title: 'Connections opened and closed',
+    description: 'Connections opened (above 0) and closed (below 0) per second, by transport. Several connections can belong to one peer.',
+    unit: 'cps',
+    size: HALF,
+    queries: [
+      { expr: `sum by (transport) (${rate('libp2p_tracker_connections_opened_total')})`, legendFormat: 'opened {{transport}}' },
+      { expr: `-sum by (transport) (${rate('libp2p_tracker_connections_closed_total')})`, legendFormat: 'closed {{transport}}' }
+    ]
+  }),
+  timeseries({
+    title: 'Connections per peer',
+    description: 'Open connections divided by connected peers. Above 1, some peers hold several connections (for example one inbound and one outbound).',
+    unit: 'none',
+    size: HALF,
+    queries: [{
+      expr: `sum by (instance) (${sel('libp2p_tracker_open_connections')}) / sum by (instance) (${sel('libp2p_tracker_connected_peers')})`,
+      legendFormat: '{{instance}}'
+    }]
+  }),
+
+  row('Clients and protocols'),
+  timeseries({
+    title: 'Peers by client',
+    description: 'Connected peers by the client family their identify agent string names (kubo, go-libp2p, rust-libp2p, js-libp2p, lighthouse, ...; "other" for the rest, "unknown" until identify completes). From libp2p_tracker_peers_by_agent.',
+    unit: 'short',
+    size: HALF,
+    stack: true,
+    min: 0,
+    queries: [{ expr: `sum by (agent) (${sel('libp2p_tracker_peers_by_agent')})`, legendFormat: '{{agent}}' }]
+  }),
+  table({
+    title: 'Client versions',
+    description: 'Connected peers by client family and major.minor version, now. Per family the 5 versions with the most peers are listed, the rest as "other"; "unknown" when the agent string has no version.',
+    unit: 'short',
+    size: HALF,
+    query: { expr: `sum by (agent, version) (${sel('libp2p_tracker_peers_by_agent')}) > 0` },
+    hide: { Time: true },
+    rename: { agent: 'Client', version: 'Version', Value: 'Peers' },
+    sortBy: 'Peers'
+  }),
+  bargauge({
+    title: 'Peers by protocol',
+    description: 'Connected peers speaking at least one protocol of each class (kad, bitswap, gossipsub, identify, ping, circuit relay, autonat, dcutr, ...), now; "other" counts peers with any protocol outside the list. A peer counts once per class. From libp2p_tracker_peers_by_protocol.',
+    unit: 'short',
+    size: HALF,
+    query: { expr: `sum by (protocol) (${sel('libp2p_tracker_peers_by_protocol')})`, legendFormat: '{{protocol}}' }
+  }),
+  timeseries({
+    title: 'Peers by address family',
+    description: 'Connected peers by the address family of the connection that opened their session: ip4, ip6, relayed (circuit relay, counted apart from direct connections) or other (e.g. dns). From libp2p_tracker_peers_by_ip_version.',
+    unit: 'short',
+    size: HALF,
+    stack: true,
+    min: 0,
+    queries: [{ expr: `sum by (ip_version) (${sel('libp2p_tracker_peers_by_ip_version')})`, legendFormat: '{{ip_version}}' }]
+  }),
+
+  row('Dials and disconnects'),
+  timeseries({
+    title: 'Dials by outcome',
+    description: 'Dials the tracker makes itself (the bootstrap keeper\'s first dials and redials) per second, by outcome. Dials libp2p makes internally (DHT queries, autodial) are not counted. From libp2p_tracker_dials_total.',
+    unit: 'cps',
+    size: HALF,
+    stack: true,
+    min: 0,
+    queries: [{ expr: `sum by (outcome) (${rate('libp2p_tracker_dials_total')})`, legendFormat: '{{outcome}}' }]
+  }),
+  timeseries({
+    title: 'Dial failure ratio',
+    description: 'Failed dials / all dials of the tracker (bootstrap keeper). Gaps mean no dial in the interval. Over 90% for 15 minutes with 10 or more dials fires LibP2PTrackerDialFailureRatioHigh.',
+    unit: 'percentunit',
+    size: HALF,
+    min: 0,
+    max: 1,
+    queries: [{
+      expr: `sum by (instance) (${rate('libp2p_tracker_dials_total', 'outcome="failure"')}) / sum by (instance) (${rate('libp2p_tracker_dials_total')})`,
+      legendFormat: '{{instance}}'
+    }]
+  }),
+  timeseries({
+    title: 'Dial errors by reason',
+    description: 'Failed dials per second by error class: timeout, refused, unreachable, peer_id_mismatch, no_valid_addresses, encryption_failed, muxer_failed, aborted, resource_limit, other. Refused or unreachable: the peers or the network are down; timeout: the network. From libp2p_tracker_dial_errors_total.',
+    unit: 'cps',
+    size: HALF,
+    stack: true,
+    min: 0,
+    queries: [{ expr: `sum by (reason) (${rate('libp2p_tracker_dial_errors_total')})`, legendFormat: '{{reason}}' }]
+  }),
+  timeseries({
+    title: 'Connection close reasons',
+    description: 'Connections closed per second by cause: local (this node closed it), pruned (the connection manager, over --p2p.max-connections), remote (the peer closed it), reset, timeout (e.g. a failed ping), shutdown. From libp2p_tracker_connection_close_reasons_total.',
+    unit: 'cps',
+    size: HALF,
+    stack: true,
+    min: 0,
+    queries: [{ expr: `sum by (reason) (${rate('libp2p_tracker_connection_close_reasons_total')})`, legendFormat: '{{reason}}' }]
+  }),
+
+  row('Round-trip time'),
+  heatmap({
+    title: 'Peer RTT',
+    description: 'Round-trip times to connected peers, one sample per peer per --tracker.rtt-sample-interval (default 10 s), by bucket from 1 ms to 5 s. From libp2p_tracker_peer_rtt_seconds.',
+    unit: 'short',
+    yUnit: 's',
+    size: HALF,
+    query: { expr: `sum by (le) (increase(${sel('libp2p_tracker_peer_rtt_seconds_bucket')}[$__rate_interval]))` }
+  }),
+  timeseries({
+    title: 'RTT by client',
+    description: 'Median and 95th percentile round-trip time of the peers of each client family, from the RTT samples taken in each interval. Gaps mean no sample of that family.',
+    unit: 's',
+    size: HALF,
+    min: 0,
+    queries: [0.5, 0.95].map((q) => ({
+      expr: `histogram_quantile(${q}, sum by (agent, le) (${rate('libp2p_tracker_peer_rtt_seconds_bucket')}))`,
+      legendFormat: `p${Math.round(q * 100)} {{agent}}`
+    }))
+  }),
+
+  row('Churn and stability'),
+  timeseries({
+    title: 'Flapping peers',
+    description: 'Remembered peers with at least --tracker.flapping-sessions (default 4) session starts within --tracker.flapping-window (default 10m). Over 10 and over 10% of the connected peers for 10 minutes fires LibP2PTrackerFlappingSpike. From libp2p_tracker_flapping_peers.',
+    unit: 'short',
+    size: THIRD,
+    min: 0,
+    queries: [{ expr: sel('libp2p_tracker_flapping_peers'), legendFormat: '{{instance}}' }]
+  }),
+  timeseries({
+    title: 'Peer reconnects',
+    description: 'Sessions per second opened within --tracker.flapping-window of the same peer\'s previous session end. From libp2p_tracker_peer_reconnects_total.',
+    unit: 'cps',
+    size: THIRD,
+    min: 0,
+    queries: [{ expr: `sum by (instance) (${rate('libp2p_tracker_peer_reconnects_total')})`, legendFormat: '{{instance}}' }]
+  }),
+  timeseries({
+    title: 'Stable core',
+    description: 'Connected peers whose current session is at least 1h, 6h, 24h and 7d old: the size of the stable core (each line includes the ones below it). From libp2p_tracker_stable_peers.',
+    unit: 'short',
+    size: THIRD,
+    min: 0,
+    queries: [{ expr: `sum by (min_age) (${sel('libp2p_tracker_stable_peers')})`, legendFormat: '≥ {{min_age}}' }]
+  }),
+  timeseries({
+    title: 'New vs returning peers',
+    description: 'Sessions per second of peers seen for the first time since the tracker started (new) and of peers seen before (returning). new + returning = peer connects.',
+    unit: 'cps',
+    size: THIRD,
+    stack: true,
+    min: 0,
+    queries: [
+      { expr: `sum by (instance) (${rate('libp2p_tracker_new_peers_total')})`, legendFormat: 'new {{instance}}' },
+      { expr: `sum by (instance) (${rate('libp2p_tracker_returning_peers_total')})`, legendFormat: 'returning {{instance}}' }
+    ]
+  }),
+  timeseries({
+    title: 'Peers seen and remembered',
+    description: 'Distinct peers seen since the tracker started (libp2p_tracker_peers_seen, a fixed-memory estimate that may undercount slightly past ~1M peers) and peers in the per-peer history (libp2p_tracker_remembered_peers, at most --tracker.history-peers).',
+    unit: 'short',
+    size: THIRD,
+    min: 0,
+    queries: [
+      { expr: sel('libp2p_tracker_peers_seen'), legendFormat: 'seen {{instance}}' },
+      { expr: sel('libp2p_tracker_remembered_peers'), legendFormat: 'remembered {{instance}}' }
+    ]
+  }),
+  timeseries({
+    title: 'Sybil signal: peer IDs per IP',
+    description: 'Remote IPs with connected peers under two or more distinct peer IDs, and the most peer IDs behind one IP (direct connections only). A few are normal (NAT, several nodes on one host); a jump points at one host posing as many peers.',
+    unit: 'short',
+    size: THIRD,
+    min: 0,
+    queries: [
+      { expr: sel('libp2p_tracker_ips_with_multiple_peer_ids'), legendFormat: 'IPs with several peer IDs {{instance}}' },
+      { expr: sel('libp2p_tracker_max_peer_ids_per_ip'), legendFormat: 'most peer IDs behind one IP {{instance}}' }
+    ]
+  }),
+
+  row('Tracker process'),
+  timeseries({
+    title: 'CPU',
+    description: 'CPU time the tracker process uses per second (1 = one full core), from process_cpu_seconds_total.',
+    unit: 'percentunit',
+    size: THIRD,
+    min: 0,
+    queries: [{ expr: rate('process_cpu_seconds_total'), legendFormat: '{{instance}}' }]
+  }),
+  timeseries({
+    title: 'Memory',
+    description: 'Resident memory of the tracker process and the V8 heap in use and allocated.',
+    unit: 'bytes',
+    size: THIRD,
+    min: 0,
+    queries: [
+      { expr: sel('process_resident_memory_bytes'), legendFormat: 'resident {{instance}}' },
+      { expr: sel('nodejs_heap_size_used_bytes'), legendFormat: 'heap used {{instance}}' },
+      { expr: sel('nodejs_heap_size_total_bytes'), legendFormat: 'heap total {{instance}}' }
+    ]
+  }),
+  timeseries({
+    title: 'Event-loop lag',
+    description: 'How late the Node.js event loop runs timers: median and 99th percentile since the last scrape, and the latest sample. Lag above ~100 ms delays libp2p protocol messages.',
+    unit: 's',
+    size: THIRD,
+    min: 0,
+    queries: [
+      { expr: sel('nodejs_eventloop_lag_p50_seconds'), legendFormat: 'p50 {{instance}}' },
+      { expr: sel('nodejs_eventloop_lag_p99_seconds'), legendFormat: 'p99 {{instance}}' },
+      { expr: sel('nodejs_eventloop_lag_seconds'), legendFormat: 'latest {{instance}}' }
+    ]
+  }),
+  timeseries({
+    title: 'Internal errors by component',
+    description: 'Errors the tracker caught and survived per second, by component (libp2p_event: a libp2p event handler threw; http: a handler answered 500; unhandled_rejection; web_config_reload: an invalid web config was ignored). Each is logged; anything above 0 is worth a look at the logs. From libp2p_tracker_internal_errors_total.',
+    unit: 'cps',
+    size: HALF,
+    min: 0,
+    queries: [{ expr: `sum by (component) (${rate('libp2p_tracker_internal_errors_total')})`, legendFormat: '{{component}}' }]
+  }),
+  timeseries({
+    title: 'Connections refused by the IP filter',
+    description: 'Connections per second refused by --p2p.allow-cidr / --p2p.deny-cidr before any handshake, by direction. From libp2p_tracker_gated_connections_total.',
+    unit: 'cps',
+    size: HALF,
+    min: 0,
+    queries: [{ expr: `sum by (direction) (${rate('libp2p_tracker_gated_connections_total')})`, legendFormat: '{{direction}}' }]
+  }),
+
+  row('Scrapes and alerts'),
+  timeseries({
+    title: 'Scrape health',
+    description: 'Prometheus\' up series for each tracker: 1 when the last scrape succeeded, 0 when it failed.',
+    unit: 'none',
+    size: THIRD,
+    min: 0,
+    max: 1,
+    queries: [{ expr: sel('up'), legendFormat: '{{instance}}' }]
+  }),
+  timeseries({
+    title: 'Scrape duration',
+    description: 'How long each scrape of the tracker took. It should stay well under the scrape timeout (10 s).',
+    unit: 's',
+    size: THIRD,
+    min: 0,
+    queries: [{ expr: sel('scrape_duration_seconds'), legendFormat: '{{instance}}' }]
+  }),
+  timeseries({
+    title: 'Samples per scrape',
+    description: 'Samples in each scrape of the tracker. It grows with the per-peer series, up to --tracker.max-peer-series of them.',
+    unit: 'short',
+    size: THIRD,
+    min: 0,
+    queries: [{ expr: sel('scrape_samples_scraped'), legendFormat: '{{instance}}' }]
+  }),
+  table({
+    title: 'Tracker alerts',
+    description: 'Alerts of the tracker rules (rules/alerts.yml) that are pending or firing now, from Prometheus\' ALERTS series. The README has a runbook entry for each.',
+    unit: 'none',
+    size: { w: 24, h: 7 },
+    query: { expr: sel('ALERTS', 'alertname=~"LibP2PTracker.*"') },
+    hide: { Time: true, __name__: true, Value: true },
+    rename: { alertname: 'Alert', alertstate: 'State', severity: 'Severity', instance: 'Tracker' },
+    sortBy: 'Severity'
+  })
+]
+
+/**
+ * Places panels left to right in rows of 24 units, starting a new line when a panel does
+ * not fit and at every row panel.
+ * @param {Array<{ type: string, gridPos: { x: number, y: number, w: number, h: number } }>} list
+ */
+function layout (list) {
+  let x = 0
+  let y = 0
+  let lineHeight = 0
+  for (const panel of list) {
+    const { w, h } = panel.gridPos
+    if (panel.type === 'row' || x + w > 24) {
+      y += lineHeight
+      x = 0
+      lineHeight = 0
+    }
+    panel.gridPos = { h, w, x, y }
+    x += w
+    lineHeight = Math.max(lineHeight, h)
+    if (panel.type === 'row') {
+      y += h
+      x = 0
+      lineHeight = 0
+    }
+  }
+  return list
+}
+
+const dashboard = {
+  id: null,
+  uid: 'libp2p-peer-tracker',
+  title: 'libp2p peer tracker',
+  description: 'Peers, sessions and connections of libp2p-peer-tracker nodes; who the peers are (clients, protocols, address families), dials and close reasons, RTT, flapping, churn and the stable core; the tracker process, its scrapes and its alerts.',
+  tags: ['libp2p', 'libp2p-peer-tracker'],
+  timezone: '',
+  editable: true,
+  graphTooltip: 1,
+  fiscalYearStartMonth: 0,
+  liveNow: false,
+  refresh: '30s',
+  schemaVersion: 39,
+  version: 1,
+  time: { from: 'now-6h', to: 'now' },
+  timepicker: {},
+  links: [],
+  annotations: {
+    list: [
+      {
+        name: 'Tracker restarts',
+        datasource: DATASOURCE,
+        enable: true,
+        hide: false,
+        iconColor: 'orange',
+        expr: `changes(${sel('libp2p_tracker_start_time_seconds')}[$__rate_interval]) > 0`,
+        step: '1m',
+        titleFormat: 'Tracker restarted',
+        textFormat: '{{instance}}',
+        useValueForTime: false
+      }
+    ]
+  },
+  templating: {
+    list: [
+      {
+        name: 'datasource',
+        label: 'Data source',
+        type: 'datasource',
+        query: 'prometheus',
+        current: { selected: false, text: 'Prometheus', value: 'prometheus' },
+        hide: 0,
+        includeAll: false,
+        multi: false,
+        options: [],
+        refresh: 1,
+        regex: '',
+        skipUrlSync: false
+      },
+      {
+        name: 'job',
+        label: 'Job',
+        type: 'query',
+        datasource: DATASOURCE,
+        definition: 'label_values(libp2p_tracker_build_info, job)',
+        query: 'label_values(libp2p_tracker_build_info, job)',
+        current: { selected: false, text: 'libp2p-peer-tracker', value: 'libp2p-peer-tracker' },
+        hide: 0,
+        includeAll: false,
+        multi: false,
+        options: [],
+        refresh: 2,
+        regex: '',
+        skipUrlSync: false,
+        sort: 1
+      },
+      {
+        name: 'instance',
+        label: 'Tracker',
+        type: 'query',
+        datasource: DATASOURCE,
+        definition: 'label_values(libp2p_tracker_build_info{job="$job"}, instance)',
+        query: 'label_values(libp2p_tracker_build_info{job="$job"}, instance)',
+        current: { selected: false, text: ['All'], value: ['$__all'] },
+        hide: 0,
+        includeAll: true,
+        allValue: '.*',
+        multi: true,
+        options: [],
+        refresh: 2,
+        regex: '',
+        skipUrlSync: false,
+        sort: 1
+      }
+    ]
+  },
+  panels: layout(panels)
+}
+
+const json = `${JSON.stringify(dashboard, null, 2)}\n`
+
+if (process.argv.includes('--check')) {
+  const committed = await readFile(OUTPUT, 'utf8').catch(() => '')
+  if (committed !== json) {
+    console.error(`${OUTPUT} is out of date: run node grafana/generate-dashboard.mjs`)
+    process.exit(1)
+  }
+  console.log(`${OUTPUT} is up to date`)
+} else {
+  await writeFile(OUTPUT, json)
+  console.log(`wrote ${OUTPUT}`)
+}

@@ -1,0 +1,44 @@
+/**
+ * Errors the tracker caught and survived, by component: counted for
+ * libp2p_tracker_internal_errors_total{component}. Every component is known in advance, so
+ * each series is exported as 0 from the first scrape.
+ */
+
+export const INTERNAL_ERROR_COMPONENTS = [
+  /** A libp2p event handler threw (connection:open/close, peer:identify). */
+  'libp2p_event',
+  /** An HTTP handler threw or rejected (answered 500). */
+  'http',
+  /** A promise rejected with nobody listening (usually inside libp2p's stream machinery). */
+  'unhandled_rejection',
+  /** The web config file changed into something invalid; the last good one stays in force. */
+  'web_config_reload'
+] as const
+
+export type InternalErrorComponent = typeof INTERNAL_ERROR_COMPONENTS[number]
+
+export class InternalErrors {
+  private readonly counts = new Map<InternalErrorComponent, number>(INTERNAL_ERROR_COMPONENTS.map(c => [c, 0]))
+
+  count (component: InternalErrorComponent): void {
+    this.counts.set(component, (this.counts.get(component) ?? 0) + 1)
+  }
+
+  get (component: InternalErrorComponent): number {
+    return this.counts.get(component) ?? 0
+  }
+
+  /** Every component with its count, in the order above. */
+  entries (): IterableIterator<[InternalErrorComponent, number]> {
+    return this.counts.entries()
+  }
+}
+
+/**
+ * Counts of what the tracker refused or failed at and survived, read at scrape time:
+ * internal errors by component and connections refused by the IP filter.
+ */
+export class ReliabilityCounters {
+  readonly internalErrors = new InternalErrors()
+  readonly gatedConnections: Record<'inbound' | 'outbound', number> = { inbound: 0, outbound: 0 }
+}

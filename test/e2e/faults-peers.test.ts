@@ -1,0 +1,172 @@
+/**
+ * Fault injection with real libp2p peers on 127.0.0.1: bootstrap peers that refuse (closed
+ * port), that accept TCP and then never answer the handshake, that vanish mid-session
+ * (connections reset, port closed) and come back, and every peer leaving at once and coming
+ * back. Throughout, the tracker keeps serving, logs and backs off, recovers, and
+ * connects - disconnects == connected holds at every scrape.
+ */
+import { connect, createServer } from 'node:net'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { afterEach, describe, expect, it } from 'vitest'
+import { sumOf, valueOf } from '../support/exposition.js'
+import { createTestPeer, waitFor } from '../support/peers.js'
+import { startTestTracker } from '../support/tracker.js'
+import type { Exposition } from '../support/exposition.js'
+import type { TestTracker } from '../support/tracker.js'
+import type { Libp2p } from '@libp2p/interface'
+import type { AddressInfo, Server, Socket } from 'node:net'
+
+const cleanups: Array<() => Promise<unknown>> = []
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn()
+})
+
+async function tracker (raw: Parameters<typeof startTestTracker>[0]): Promise<TestTracker> {
+  const t = await startTestTracker(raw)
+  cleanups.push(async () => { await t.stop() })
+  return t
+}
+
+async function peer (options: Parameters<typeof createTestPeer>[0] = {}): Promise<Libp2p> {
+  const node = await createTestPeer(options)
+  await node.start()
+  cleanups.push(async () => { await node.stop() })
+  return node
+}
+
+async function randomPeerId (): Promise<string> {
+  return peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+}
+
+async function listenTcp (server: Server, port = 0): Promise<number> {
+  await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve))
+  return (server.address() as AddressInfo).port
+}
+
+/** A port nothing listens on (listened on once, then closed). */
+async function closedPort (): Promise<number> {
+  const server = createServer()
+  const port = await listenTcp(server)
+  await new Promise(resolve => server.close(resolve))
+  return port
+}
+
+/**
+ * Scrapes in a loop and checks the invariant at every scrape; `violations` lists any scrape
+ * where it did not hold. The tracker's state is read in one synchronous pass per scrape.
+ */
+function watchInvariant (t: TestTracker): { scrapes: () => number, violations: string[], stop: () => Promise<void> } {
+  const violations: string[] = []
+  let scrapes = 0
+  let running = true
+  const loop = (async () => {
+    while (running) {
+      let m: Exposition
+      try {
+        m = await t.scrape()
+      } catch (err) {
+        violations.push(`scrape failed: ${(err as Error).message}`)
+        continue
+      }
+      scrapes++
+      const connected = valueOf(m, 'libp2p_tracker_connected_peers') ?? NaN
+      const balance = sumOf(m, 'libp2p_tracker_peer_connects_total') - sumOf(m, 'libp2p_tracker_peer_disconnects_total')
+      if (balance !== connected) violations.push(`connects - disconnects = ${balance}, connected = ${connected}`)
+    }
+  })()
+  const stop = async (): Promise<void> => { running = false; await loop }
+  cleanups.push(stop) // stops before the tracker does (cleanups run in reverse)
+  return { scrapes: () => scrapes, violations, stop }
+}
+
+function failures (t: TestTracker, peerId: string): number[] {
+  return t.logs().filter(l => l.msg === 'bootstrap peer dial failed' && l.peerId === peerId).map(l => l.retryInMs as number)
+}
+
+function noInternalErrors (m: Exposition): void {
+  expect(sumOf(m, 'libp2p_tracker_internal_errors_total')).toBe(0)
+}
+
+describe('faults', () => {
+  it('keeps serving while a bootstrap peer refuses and another stalls the handshake; backs off; counts nothing that did not happen', async () => {
+    const refusing = await randomPeerId()
+    const stalling = await randomPeerId()
+    const held: Socket[] = []
+    const staller = createServer(socket => { held.push(socket); socket.on('error', () => {}) }) // accepts, never answers
+    const stallPort = await listenTcp(staller)
+    cleanups.push(async () => { for (const s of held) s.destroy(); await new Promise(resolve => staller.close(resolve)) })
+
+    const t = await tracker({ 'p2p.bootstrap': [`/ip4/127.0.0.1/tcp/${await closedPort()}/p2p/${refusing}`, `/ip4/127.0.0.1/tcp/${stallPort}/p2p/${stalling}`] })
+    const watch = watchInvariant(t)
+    await waitFor('the stalled handshake to hold a connection', () => held.length >= 1)
+    await waitFor('two refused dials', () => failures(t, refusing).length >= 2)
+    // Exponential backoff: 1 s * 2^failures, jittered by +-20%, so each wait is longer than the last.
+    const [first = 0, second = 0] = failures(t, refusing)
+    expect(first).toBeGreaterThanOrEqual(1600)
+    expect(first).toBeLessThanOrEqual(2400)
+    expect(second).toBeGreaterThan(first)
+    // The stalled dial gives up by libp2p's dial timeout, and is retried later.
+    await waitFor('the stalled dial to time out', () => failures(t, stalling).length >= 1, 25_000)
+    await watch.stop()
+    expect(watch.violations).toEqual([])
+    expect(watch.scrapes()).toBeGreaterThan(10)
+    const m = await t.scrape()
+    expect(valueOf(m, 'libp2p_tracker_connected_peers')).toBe(0)
+    expect(sumOf(m, 'libp2p_tracker_peer_connects_total')).toBe(0)
+    noInternalErrors(m)
+  })
+
+  it('redials a bootstrap peer that vanishes mid-session (connections reset, port closed) and recovers when it is back', async () => {
+    const target = await peer()
+    const targetPort = Number(target.getMultiaddrs()[0]?.getComponents().find(c => c.name === 'tcp')?.value)
+    // A TCP proxy in front of the peer: vanishing = resetting every connection and closing the port.
+    const sockets = new Set<Socket>()
+    const proxy = createServer((client) => {
+      const server = connect(targetPort, '127.0.0.1')
+      for (const s of [client, server]) { sockets.add(s); s.on('error', () => {}); s.on('close', () => sockets.delete(s)) }
+      client.pipe(server).pipe(client)
+    })
+    const proxyPort = await listenTcp(proxy)
+    cleanups.push(async () => { for (const s of sockets) s.destroy(); await new Promise(resolve => proxy.close(resolve)) })
+    const peerId = target.peerId.toString()
+
+    const t = await tracker({ 'p2p.bootstrap': [`/ip4/127.0.0.1/tcp/${proxyPort}/p2p/${peerId}`] })
+    const watch = watchInvariant(t)
+    await waitFor('the bootstrap peer to connect', () => t.tracker.connectedPeers === 1)
+
+    const closed = new Promise(resolve => proxy.close(resolve))
+    for (const s of sockets) s.resetAndDestroy()
+    await closed
+    await waitFor('the vanished peer to be counted as gone', () => t.tracker.connectedPeers === 0)
+    await waitFor('a refused redial', () => failures(t, peerId).length >= 1)
+    await listenTcp(proxy, proxyPort)
+    await waitFor('the peer to be back', () => t.tracker.connectedPeers === 1, 20_000)
+    await watch.stop()
+    expect(watch.violations).toEqual([])
+    const m = await t.scrape()
+    expect(valueOf(m, 'libp2p_tracker_peer_connects_total', { direction: 'outbound' })).toBe(2)
+    expect(valueOf(m, 'libp2p_tracker_peer_disconnects_total', { direction: 'outbound' })).toBe(1)
+    noInternalErrors(m)
+  })
+
+  it('counts every peer leaving at once and coming back, with the invariant at every scrape', async () => {
+    const t = await tracker({})
+    const peers = await Promise.all(Array.from({ length: 8 }, async () => await peer({ listen: false })))
+    const addrs = t.node.getMultiaddrs()
+    const watch = watchInvariant(t)
+    await Promise.all(peers.map(async p => await p.dial(addrs)))
+    await waitFor('8 peers', () => t.tracker.connectedPeers === 8)
+    await Promise.all(peers.map(async p => { await p.stop() }))
+    await waitFor('all gone', () => t.tracker.connectedPeers === 0)
+    await Promise.all(peers.map(async p => { await p.start(); await p.dial(addrs) }))
+    await waitFor('all back', () => t.tracker.connectedPeers === 8)
+    await watch.stop()
+    expect(watch.violations).toEqual([])
+    const m = await t.scrape()
+    expect(valueOf(m, 'libp2p_tracker_peer_connects_total', { direction: 'inbound' })).toBe(16)
+    expect(valueOf(m, 'libp2p_tracker_peer_disconnects_total', { direction: 'inbound' })).toBe(8)
+    expect(valueOf(m, 'libp2p_tracker_peer_session_duration_seconds_count', { direction: 'inbound' })).toBe(8)
+    noInternalErrors(m)
+  })
+})

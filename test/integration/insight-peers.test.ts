@@ -1,0 +1,168 @@
+/**
+ * Peer insight against real libp2p peers on 127.0.0.1: peers announcing known agents and
+ * protocols, a flapping peer, a remote close, a local close, a refused dial and a shutdown.
+ * Every number is read from /metrics (or the JSON API) over HTTP.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { INSIGHT_METRICS as M } from '../../src/metrics/definitions.js'
+import { samplesOf, sumOf, valueOf } from '../support/exposition.js'
+import { createTestPeer, waitFor } from '../support/peers.js'
+import { startTestTracker } from '../support/tracker.js'
+import type { Exposition } from '../support/exposition.js'
+import type { TestTracker } from '../support/tracker.js'
+import type { Libp2p } from '@libp2p/interface'
+
+const stoppers: Array<() => Promise<void>> = []
+afterEach(async () => {
+  await Promise.all(stoppers.splice(0).map(async stop => { await stop() }))
+})
+
+async function peer (options: Parameters<typeof createTestPeer>[0] = {}, protocols: string[] = []): Promise<Libp2p> {
+  const node = await createTestPeer(options)
+  for (const protocol of protocols) await node.handle(protocol, () => {})
+  await node.start()
+  stoppers.push(async () => { await node.stop() })
+  return node
+}
+
+async function tracker (raw: Parameters<typeof startTestTracker>[0] = {}): Promise<TestTracker> {
+  const t = await startTestTracker(raw)
+  stoppers.push(async () => { await t.stop() })
+  return t
+}
+
+async function scrapeUntil (t: TestTracker, what: string, check: (m: Exposition) => boolean): Promise<Exposition> {
+  let last: Exposition | undefined
+  await waitFor(what, async () => { last = await t.scrape(); return check(last) })
+  return last as Exposition
+}
+
+async function getJson (url: string): Promise<{ status: number, body: any }> {
+  const response = await fetch(url)
+  return { status: response.status, body: await response.json() }
+}
+
+describe('peer insight with real peers', () => {
+  it('counts peers by agent, protocol and address family, the sybil signal, and serves them in the API', async () => {
+    const t = await tracker()
+    const kubo = await peer({ listen: false, agentVersion: 'kubo/0.29.0/3f0947b' }, ['/ipfs/kad/1.0.0', '/ipfs/bitswap/1.2.0'])
+    const lighthouse = await peer({ listen: false, agentVersion: 'Lighthouse/v5.3.0-d6ba8c3/x86_64-linux' }, ['/meshsub/1.1.0'])
+    const plain = await peer({ listen: false })
+    for (const p of [kubo, lighthouse, plain]) await p.dial(t.node.getMultiaddrs())
+
+    const m = await scrapeUntil(t, 'three identified peers', m =>
+      sumOf(m, M.peersByAgent.name) === 3 && valueOf(m, M.peersByAgent.name, { agent: 'unknown', version: 'unknown' }) === 0)
+    expect(valueOf(m, M.peersByAgent.name, { agent: 'kubo', version: '0.29' })).toBe(1)
+    expect(valueOf(m, M.peersByAgent.name, { agent: 'lighthouse', version: '5.3' })).toBe(1)
+    expect(samplesOf(m, M.peersByAgent.name).filter(s => s.labels.agent === 'js-libp2p').reduce((n, s) => n + s.value, 0)).toBe(1)
+    expect(valueOf(m, M.peersByProtocol.name, { protocol: 'identify' })).toBe(3)
+    expect(valueOf(m, M.peersByProtocol.name, { protocol: 'ping' })).toBe(3)
+    expect(valueOf(m, M.peersByProtocol.name, { protocol: 'kad' })).toBe(1)
+    expect(valueOf(m, M.peersByProtocol.name, { protocol: 'bitswap' })).toBe(1)
+    expect(valueOf(m, M.peersByProtocol.name, { protocol: 'gossipsub' })).toBe(1)
+    expect(valueOf(m, M.peersByProtocol.name, { protocol: 'eth2' })).toBe(0)
+    expect(valueOf(m, M.peersByIpVersion.name, { ip_version: 'ip4' })).toBe(3)
+    expect(valueOf(m, M.peersByIpVersion.name, { ip_version: 'relayed' })).toBe(0)
+    // three peer IDs behind 127.0.0.1
+    expect(valueOf(m, M.ipsWithMultiplePeerIds.name)).toBe(1)
+    expect(valueOf(m, M.maxPeerIdsPerIp.name)).toBe(3)
+    expect(valueOf(m, M.newPeers.name)).toBe(3)
+    expect(valueOf(m, M.returningPeers.name)).toBe(0)
+    expect(valueOf(m, M.peersSeen.name)).toBe(3)
+    expect(valueOf(m, M.stablePeers.name, { min_age: '1h' })).toBe(0)
+
+    const sorted = await getJson(`${t.url}/api/v1/peers?sort=peerId&limit=2`)
+    expect(sorted.status).toBe(200)
+    const ids = [kubo, lighthouse, plain].map(p => p.peerId.toString()).sort()
+    expect(sorted.body.map((p: { peerId: string }) => p.peerId)).toEqual(ids.slice(0, 2))
+    const all = (await getJson(`${t.url}/api/v1/peers`)).body as Array<Record<string, unknown>>
+    expect(all.find(p => p.peerId === kubo.peerId.toString())).toMatchObject({
+      agentFamily: 'kubo', agentFamilyVersion: '0.29', sessions: 1, flapping: false, agentVersion: 'kubo/0.29.0/3f0947b'
+    })
+    expect(all.find(p => p.peerId === lighthouse.peerId.toString())?.protocolClasses).toContain('gossipsub')
+    for (const bad of ['limit=0', 'limit=abc', 'limit=100001', 'sort=latency', 'sort=rtt&sort=peerId']) {
+      const response = await fetch(`${t.url}/api/v1/peers?${bad}`)
+      expect(response.status, bad).toBe(400)
+      const text = await response.text()
+      expect(text.split('\n')).toHaveLength(1)
+      expect(JSON.parse(text).error).toMatch(/^(limit|sort): /)
+    }
+    const one = await getJson(`${t.url}/api/v1/peers/${kubo.peerId.toString()}`)
+    expect(one.status).toBe(200)
+    expect(one.body).toMatchObject({ peerId: kubo.peerId.toString(), connected: true, sessions: 1, flapping: false })
+    expect(one.body.history).toHaveLength(1)
+    expect(one.body.history[0].end).toBeNull()
+    expect((await fetch(`${t.url}/api/v1/peers/12D3KooWNotAPeerWeKnowAboutAtAllxxxxxxxxxxxxxxxxx`)).status).toBe(404)
+  })
+
+  it('counts a flapping peer, its reconnects and remote closes exactly, and keeps its history', async () => {
+    const t = await tracker({ 'tracker.flapping-sessions': '3', 'tracker.flapping-window': '10m' })
+    const flapper = await peer({ listen: false, agentVersion: 'rust-libp2p/0.54.0' })
+    for (let i = 1; i <= 3; i++) {
+      await flapper.dial(t.node.getMultiaddrs())
+      await scrapeUntil(t, `session ${i}`, m => sumOf(m, 'libp2p_tracker_peer_connects_total') === i)
+      await flapper.hangUp(t.node.peerId)
+      await scrapeUntil(t, `disconnect ${i}`, m => sumOf(m, 'libp2p_tracker_peer_disconnects_total') === i)
+    }
+    const m = await t.scrape()
+    expect(valueOf(m, M.flappingPeers.name)).toBe(1)
+    expect(valueOf(m, M.peerReconnects.name)).toBe(2)
+    expect(valueOf(m, M.newPeers.name)).toBe(1)
+    expect(valueOf(m, M.returningPeers.name)).toBe(2)
+    expect(valueOf(m, M.peersSeen.name)).toBe(1)
+    expect(valueOf(m, M.connectionCloseReasons.name, { reason: 'remote' })).toBe(3)
+    expect(valueOf(m, M.connectionCloseReasons.name, { reason: 'local' })).toBe(0)
+    expect(sumOf(m, M.connectionCloseReasons.name)).toBe(3)
+
+    const detail = await getJson(`${t.url}/api/v1/peers/${flapper.peerId.toString()}`)
+    expect(detail.status).toBe(200)
+    expect(detail.body).toMatchObject({ connected: false, peer: null, sessions: 3, flapping: true })
+    expect(detail.body.history.map((s: { closeReason: string }) => s.closeReason)).toEqual(['remote', 'remote', 'remote'])
+  })
+
+  it('counts a refused dial of a bootstrap peer by reason', async () => {
+    const gone = await peer()
+    const addr = gone.getMultiaddrs()[0]?.toString() ?? ''
+    await gone.stop() // its port is closed now: the dial is refused
+    const t = await tracker({ 'p2p.bootstrap': [addr] })
+    const m = await scrapeUntil(t, 'a failed dial', m => (valueOf(m, M.dials.name, { outcome: 'failure' }) ?? 0) >= 1)
+    const failures = valueOf(m, M.dials.name, { outcome: 'failure' })
+    expect(valueOf(m, M.dialErrors.name, { reason: 'refused' })).toBe(failures)
+    expect(sumOf(m, M.dialErrors.name)).toBe(failures)
+    expect(valueOf(m, M.dials.name, { outcome: 'success' })).toBe(0)
+  })
+
+  it('counts a successful bootstrap dial, a local close after the prune grace period, and shutdown closes', async () => {
+    const b = await peer()
+    const t = await startTestTracker({ 'p2p.bootstrap': [b.getMultiaddrs()[0]?.toString() ?? ''] })
+    let stopped = false
+    stoppers.push(async () => { if (!stopped) await t.stop() })
+    await scrapeUntil(t, 'the bootstrap dial', m => valueOf(m, M.dials.name, { outcome: 'success' }) === 1)
+    const inbound = await peer({ listen: false })
+    await inbound.dial(t.node.getMultiaddrs())
+    await scrapeUntil(t, 'two peers', m => valueOf(m, 'libp2p_tracker_connected_peers') === 2)
+
+    await t.node.hangUp(inbound.peerId)
+    const m = await scrapeUntil(t, 'the local close', m => valueOf(m, M.connectionCloseReasons.name, { reason: 'local' }) === 1)
+    expect(valueOf(m, M.connectionCloseReasons.name, { reason: 'pruned' })).toBe(0)
+    expect(valueOf(m, M.connectionCloseReasons.name, { reason: 'remote' })).toBe(0)
+    expect(valueOf(m, M.dials.name, { outcome: 'failure' })).toBe(0)
+
+    await t.stop()
+    stopped = true
+    expect(t.insight.closeReasons.counts).toEqual({ local: 1, pruned: 0, remote: 0, reset: 0, timeout: 0, shutdown: 1 })
+  })
+
+  it('samples RTT on a bounded schedule into the histogram of the peer\'s family and the API', async () => {
+    const t = await tracker({ 'tracker.rtt-sample-interval': '200ms' })
+    const p = await peer({ listen: false, agentVersion: 'nim-libp2p' })
+    await p.dial(t.node.getMultiaddrs())
+    const m = await scrapeUntil(t, 'an RTT sample', m =>
+      (valueOf(m, `${M.peerRtt.name}_count`, { agent: 'nim-libp2p' }) ?? 0) >= 1)
+    expect(valueOf(m, `${M.peerRtt.name}_bucket`, { agent: 'nim-libp2p', le: '+Inf' })).toBe(valueOf(m, `${M.peerRtt.name}_count`, { agent: 'nim-libp2p' }))
+    expect(valueOf(m, `${M.peerRtt.name}_count`, { agent: 'kubo' })).toBe(0)
+    const view = (await getJson(`${t.url}/api/v1/peers/${p.peerId.toString()}`)).body
+    expect(view.rttMs).toBeGreaterThanOrEqual(0)
+    expect(view.rttMs).toBeLessThan(1000)
+  })
+})

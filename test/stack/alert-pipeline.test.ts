@@ -1,0 +1,105 @@
+/**
+ * The stack's configuration in real servers on 127.0.0.1 (Debian's Prometheus 2.42 and
+ * Alertmanager 0.25), without the tracker: Prometheus runs a test copy of prometheus.yml
+ * (1 s intervals) with the project's rules time-scaled by 1/30, and sends to an
+ * Alertmanager running a test copy of alertmanager.yml whose receiver is a webhook in
+ * this test.
+ *
+ * - every rule loads and evaluates without error;
+ * - every dashboard query is valid PromQL for this Prometheus;
+ * - a tracker target that does not answer fires LibP2PTrackerTargetDown, which reaches the
+ *   webhook through Alertmanager, and resolves once the target answers.
+ *
+ * The target that "answers" is a bare HTTP endpoint with an empty exposition (up = 1 is all
+ * this test needs); e2e.test.ts runs the same stack with the real tracker and its peers.
+ */
+import { createServer, type Server } from 'node:http'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestAlertmanager, type TestAlertmanager } from './support/alertmanager.js'
+import { dashboardQueries, readDashboard, withVariables } from './support/dashboard.js'
+import { freePort } from './support/ports.js'
+import { instantQuery, loadedRules, startTestPrometheus, TRACKER_JOB, type TestPrometheus } from './support/prometheus.js'
+import type { RuleFile } from './support/rule-scaling.js'
+import { waitFor } from './support/wait.js'
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook.js'
+import { readYaml } from './support/yaml.js'
+import { REPO_ROOT } from './support/paths.js'
+
+const TIME_SCALE = 1 / 30
+
+let webhook: WebhookReceiver
+let alertmanager: TestAlertmanager
+let prometheus: TestPrometheus
+let targetPort: number
+let target: Server | undefined
+
+beforeAll(async () => {
+  webhook = await startWebhookReceiver()
+  alertmanager = await startTestAlertmanager(webhook.url)
+  targetPort = await freePort() // nothing listens there until the test starts the target
+  prometheus = await startTestPrometheus({
+    trackers: [`127.0.0.1:${targetPort}`],
+    alertmanager: alertmanager.address,
+    ruleTimeScale: TIME_SCALE
+  })
+}, 40_000)
+
+afterAll(async () => {
+  await prometheus?.stop()
+  await alertmanager?.stop()
+  await webhook?.close()
+  if (target !== undefined) {
+    target.closeAllConnections()
+    await new Promise((resolve) => target?.close(resolve))
+  }
+})
+
+describe('Prometheus with the project rules', () => {
+  it('loads every rule and evaluates each without error', async () => {
+    const expected = (await Promise.all(['alerts.yml', 'records.yml']
+      .map(async (f) => await readYaml(join(REPO_ROOT, 'rules', f)) as RuleFile)))
+      .flatMap((f) => f.groups.flatMap((g) => g.rules.map((r) => r.alert ?? r.record ?? '')))
+    const groups = await waitFor('every rule to be evaluated', async () => {
+      const loaded = await loadedRules(prometheus.url)
+      const rules = loaded.flatMap((g) => g.rules)
+      return rules.length > 0 && rules.every((r) => !r.lastEvaluation.startsWith('0001-')) ? loaded : undefined
+    })
+    const rules = groups.flatMap((g) => g.rules)
+    expect(rules.map((r) => r.name).sort()).toEqual(expected.sort())
+    for (const rule of rules) expect({ rule: rule.name, health: rule.health, error: rule.lastError ?? '' }).toEqual({ rule: rule.name, health: 'ok', error: '' })
+  })
+
+  it('accepts every dashboard query', async () => {
+    const queries = dashboardQueries(await readDashboard())
+    expect(queries.length).toBeGreaterThan(30)
+    for (const query of queries) {
+      const expr = withVariables(query.expr, { job: TRACKER_JOB, instance: '.*', rateInterval: '4s' })
+      await expect(instantQuery(prometheus.url, expr), `${query.where}: ${expr}`).resolves.toBeDefined()
+    }
+  })
+
+  it('sends LibP2PTrackerTargetDown through Alertmanager to the receiver, then resolves it', async () => {
+    const instance = `127.0.0.1:${targetPort}`
+    const isTargetDown = (labels: Record<string, string>) =>
+      labels.alertname === 'LibP2PTrackerTargetDown' && labels.instance === instance
+
+    const firing = await waitFor('LibP2PTrackerTargetDown to reach the webhook', () =>
+      webhook.alerts().find((a) => a.status === 'firing' && isTargetDown(a.labels)), { timeoutMs: 30_000 })
+    expect(firing.labels).toMatchObject({ job: TRACKER_JOB, severity: 'critical' })
+    expect(firing.annotations.summary).toBe(`Tracker ${instance} cannot be scraped`)
+    expect(firing.annotations.description).toContain('(up = 0)')
+    expect(firing.annotations.runbook_url).toMatch(/#runbook-libp2ptrackertargetdown$/)
+
+    target = createServer((request, response) => {
+      response.writeHead(request.url === '/metrics' ? 200 : 404, { 'content-type': 'text/plain; version=0.0.4' }).end()
+    })
+    await new Promise<void>((resolve) => target?.listen(targetPort, '127.0.0.1', resolve))
+
+    const resolved = await waitFor('LibP2PTrackerTargetDown to be resolved at the webhook', () =>
+      webhook.alerts().find((a) => a.status === 'resolved' && isTargetDown(a.labels)), { timeoutMs: 30_000 })
+    expect(resolved.startsAt).toBe(firing.startsAt)
+    const up = await instantQuery(prometheus.url, `up{job="${TRACKER_JOB}"}`)
+    expect(up.map((s) => s.value[1])).toEqual(['1'])
+  }, 70_000)
+})

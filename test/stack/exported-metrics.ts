@@ -1,0 +1,58 @@
+/**
+ * The metric names the stack (dashboard, alert and recording rules) may reference, read
+ * from their sources rather than copied: the tracker's own definitions
+ * (src/metrics/definitions.ts, the public contract) and prom-client's default metrics as
+ * the tracker registers them (src/metrics/process-metrics.ts), plus the series Prometheus
+ * writes itself.
+ */
+import { Registry, collectDefaultMetrics } from 'prom-client'
+import { INSIGHT_METRICS, METRICS } from '../../src/metrics/definitions.js'
+
+export interface ExportedMetric {
+  /** The family name as exposed (counters include their `_total` suffix). */
+  name: string
+  type: string
+}
+
+/** Every family of src/metrics/definitions.ts: the core metrics and the peer-insight ones. */
+export const TRACKER_METRICS: readonly ExportedMetric[] = [...Object.values(METRICS), ...Object.values(INSIGHT_METRICS)]
+
+/**
+ * Exported metrics the dashboard leaves out on purpose. Every other tracker metric must
+ * appear in a dashboard query (dashboard.test.ts): a new metric gets a panel, or a line
+ * here saying why not. Empty: every metric has a panel.
+ */
+export const NOT_ON_DASHBOARD: ReadonlyMap<string, string> = new Map<string, string>()
+
+/** prom-client's collectDefaultMetrics() families on this platform. */
+export async function promClientDefaultMetrics (): Promise<ExportedMetric[]> {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  const families = await registry.getMetricsAsJSON()
+  registry.clear()
+  return families.map((family) => ({ name: family.name, type: String(family.type) }))
+}
+
+/** Series Prometheus itself writes for every target and alert. */
+export const PROMETHEUS_SYNTHETIC_SERIES: readonly string[] = [
+  'up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling',
+  'scrape_series_added', 'ALERTS', 'ALERTS_FOR_STATE'
+]
+
+/** The series names one family produces in the text exposition. */
+export function seriesNames (metric: ExportedMetric): string[] {
+  switch (metric.type) {
+    case 'histogram':
+      return [`${metric.name}_bucket`, `${metric.name}_sum`, `${metric.name}_count`]
+    case 'summary':
+      return [metric.name, `${metric.name}_sum`, `${metric.name}_count`]
+    default:
+      return [metric.name]
+  }
+}
+
+/** Every series name a query of the stack may select, except recording-rule outputs. */
+export async function knownSeriesNames (): Promise<Set<string>> {
+  const families = [...TRACKER_METRICS, ...await promClientDefaultMetrics()]
+  return new Set([...families.flatMap(seriesNames), ...PROMETHEUS_SYNTHETIC_SERIES])
+}

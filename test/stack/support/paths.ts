@@ -1,0 +1,29 @@
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+
+/** The repository root (this file is test/stack/support/paths.ts). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+
+export const PATHS = {
+  prometheusConfig: join(REPO_ROOT, 'prometheus.yml'),
+  rulesDir: join(REPO_ROOT, 'rules'),
+  ruleTestsDir: join(REPO_ROOT, 'rules', 'tests'),
+  fileSdTargets: join(REPO_ROOT, 'prometheus', 'targets', 'trackers.yml'),
+  alertmanagerConfig: join(REPO_ROOT, 'alertmanager', 'alertmanager.yml'),
+  dashboard: join(REPO_ROOT, 'grafana', 'dashboards', 'libp2p-peer-tracker.json'),
+  dashboardGenerator: join(REPO_ROOT, 'grafana', 'generate-dashboard.mjs'),
+  grafanaDatasource: join(REPO_ROOT, 'grafana', 'provisioning', 'datasources', 'prometheus.yml'),
+  grafanaProvider: join(REPO_ROOT, 'grafana', 'provisioning', 'dashboards', 'provider.yml'),
+  compose: join(REPO_ROOT, 'docker-compose.yml'),
+  dockerfile: join(REPO_ROOT, 'Dockerfile'),
+  docs: join(REPO_ROOT, 'docs', 'monitoring-stack.md')
+} as const
+
+/** The Debian binaries the stack tests run (packages prometheus, prometheus-alertmanager, docker-compose). */
+export const TOOLS = {
+  prometheus: 'prometheus',
+  promtool: 'promtool',
+  alertmanager: 'prometheus-alertmanager',
+  amtool: 'amtool',
+  dockerCompose: 'docker-compose'
+} as const

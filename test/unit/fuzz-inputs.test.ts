@@ -1,0 +1,155 @@
+/**
+ * Property tests (fast-check) of every input the process reads: flags as buildConfig gets
+ * them, the command line as commander parses it, the environment, the web config file and the
+ * identity file. Each case ends in a valid result or a one-line ConfigError (or commander's
+ * usage error for the command line), never another exception.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Command, CommanderError } from 'commander'
+import fc from 'fast-check'
+import yaml from 'js-yaml'
+import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { describe, expect, it } from 'vitest'
+import { addTrackerFlags, envName, rawConfigOf } from '../../src/cli/flags.js'
+import { ConfigError, buildConfig } from '../../src/config.js'
+import { parseCidr } from '../../src/p2p/connection-gater.js'
+import { loadOrCreateIdentity } from '../../src/p2p/identity.js'
+import { parseWebConfig } from '../../src/web/web-config.js'
+import type { RawConfig } from '../../src/config.js'
+
+const RUNS = 300
+
+/** Asserts that an error is a one-line ConfigError. */
+function expectConfigError (err: unknown): void {
+  if (!(err instanceof ConfigError)) throw err
+  expect(err.message).not.toMatch(/[\n\r]/)
+  expect(err.message).toMatch(/^--[a-z0-9.-]+: /)
+}
+
+function outcome (fn: () => unknown): void {
+  try {
+    fn()
+  } catch (err) {
+    expectConfigError(err)
+  }
+}
+
+const STRING_FLAGS = ['web.listen-address', 'web.telemetry-path', 'p2p.identity-file', 'p2p.muxers', 'p2p.dht', 'p2p.dht-address-filter',
+  'p2p.max-connections', 'p2p.max-incoming-pending-connections', 'p2p.inbound-connection-threshold', 'tracker.max-peer-series',
+  'tracker.report-interval', 'tracker.report-peers', 'log.level', 'log.format', 'web.config.file', 'web.max-requests'] as const
+const LIST_FLAGS = ['p2p.listen', 'p2p.bootstrap', 'p2p.allow-cidr', 'p2p.deny-cidr'] as const
+const BOOLEAN_FLAGS = ['web.disable-exporter-metrics', 'web.disable-peer-api'] as const
+
+/** Strings near what users type: numbers, durations, addresses, CIDRs, and anything at all. */
+const value = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.nat().map(String),
+  fc.constantFrom('', ' ', '0', '-1', '1e3', '30s', '1h30m', '5x', ':9089', '[::1]:0', '127.0.0.1:65536', '/metrics', '/ip4/127.0.0.1/tcp/0',
+    '/ip4/1.2.3.4/tcp/1/p2p/12D3KooWApmhCDoUFED7qJcRjPVrbmAjmATuxCeZrMD9d5CLPFNf', '/dnsaddr/x', '10.0.0.0/8', '::/0', '1.2.3.4/33', 'yamux,mplex', 'a\nb'),
+  fc.tuple(fc.ipV4(), fc.integer({ min: -1, max: 40 })).map(([ip, p]) => `${ip}/${p}`),
+  fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 140 })).map(([ip, p]) => `${ip}/${p}`)
+)
+
+const rawConfig: fc.Arbitrary<RawConfig> = fc.record({
+  ...Object.fromEntries(STRING_FLAGS.map(f => [f, value])),
+  ...Object.fromEntries(LIST_FLAGS.map(f => [f, fc.array(value, { maxLength: 3 })])),
+  ...Object.fromEntries(BOOLEAN_FLAGS.map(f => [f, fc.boolean()]))
+}, { requiredKeys: [] }) as fc.Arbitrary<RawConfig>
+
+function command (): Command {
+  return addTrackerFlags(new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} }).allowExcessArguments(false))
+}
+
+describe('fuzzing the inputs', () => {
+  it('buildConfig: any raw flag values give a config or one ConfigError line', () => {
+    fc.assert(fc.property(rawConfig, (raw) => { outcome(() => buildConfig(raw)) }), { numRuns: RUNS })
+  })
+
+  it('the command line: any argv gives a usage error, a config or one ConfigError line', () => {
+    const flagNames = [...STRING_FLAGS, ...LIST_FLAGS, ...BOOLEAN_FLAGS, 'unknown.flag']
+    const arg = fc.oneof(
+      fc.tuple(fc.constantFrom(...flagNames), value).map(([f, v]) => `--${f}=${v}`),
+      fc.constantFrom(...flagNames).map(f => `--${f}`),
+      value
+    )
+    fc.assert(fc.property(fc.array(arg, { maxLength: 8 }), (argv) => {
+      const program = command()
+      try {
+        program.parse(argv, { from: 'user' })
+      } catch (err) {
+        if (err instanceof CommanderError) return
+        throw err
+      }
+      outcome(() => buildConfig(rawConfigOf(program)))
+    }), { numRuns: RUNS })
+  })
+
+  it('the environment: any LIBP2P_TRACKER_* values give a config or one ConfigError line', () => {
+    const names = [...STRING_FLAGS, ...LIST_FLAGS, ...BOOLEAN_FLAGS]
+    fc.assert(fc.property(fc.dictionary(fc.constantFrom(...names), value.filter(v => !v.includes('\0')), { maxKeys: 5 }), (env) => {
+      const saved = { ...process.env }
+      try {
+        for (const [flag, v] of Object.entries(env)) process.env[envName(flag)] = v
+        const program = command()
+        try {
+          program.parse([], { from: 'user' })
+        } catch (err) {
+          if (err instanceof CommanderError) return
+          throw err
+        }
+        outcome(() => buildConfig(rawConfigOf(program)))
+      } finally {
+        for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
+      }
+    }), { numRuns: RUNS })
+  })
+
+  it('the web config file: any text or YAML document gives a spec or one ConfigError line', () => {
+    const field = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }),
+      fc.constantFrom('TLS12', 'TLS13', 'RequireAndVerifyClientCert', 'NoClientCert', '$2y$10$' + 'a'.repeat(53), 'nosniff', 'deny'))
+    const doc = fc.record({
+      tls_server_config: fc.oneof(field, fc.record({ cert_file: field, key_file: field, client_auth_type: field, client_ca_file: field, min_version: field, max_version: field, extra: field }, { requiredKeys: [] })),
+      http_server_config: fc.oneof(field, fc.record({ headers: fc.oneof(field, fc.dictionary(fc.constantFrom('X-Frame-Options', 'Content-Security-Policy', 'X-Bad', 'x-content-type-options'), field)), http2: field }, { requiredKeys: [] })),
+      basic_auth_users: fc.oneof(field, fc.dictionary(fc.string(), field, { maxKeys: 3 })),
+      other: field
+    }, { requiredKeys: [] })
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), doc.map(d => yaml.dump(d)), fc.anything().map(a => { try { return yaml.dump(a) } catch { return '' } }),
+      fc.constantFrom('a: &x [*x]', '!!js/function "f(){}"', '{', 'tls_server_config: !!binary AAAA', '? [a]\n: b', 'a: *unknown'))
+    fc.assert(fc.property(text, (t) => { outcome(() => parseWebConfig(t, '/etc/web.yml')) }), { numRuns: RUNS * 2 })
+  })
+
+  it('the identity file: any bytes give a key or one ConfigError line, and the file is left as it was', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fuzz-identity-'))
+    const valid = privateKeyToProtobuf(await generateKeyPair('Ed25519'))
+    const rsaLike = privateKeyToProtobuf(await generateKeyPair('secp256k1'))
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 200 }),
+      fc.integer({ min: 0, max: valid.length }).map(n => valid.slice(0, n)),
+      fc.tuple(fc.integer({ min: 0, max: valid.length - 1 }), fc.integer({ min: 0, max: 255 })).map(([i, b]) => { const c = valid.slice(); c[i] = b; return c }),
+      fc.constant(rsaLike)
+    )
+    let n = 0
+    await fc.assert(fc.asyncProperty(bytes, async (content) => {
+      const file = join(dir, `key-${n++}`)
+      writeFileSync(file, content)
+      try {
+        const identity = await loadOrCreateIdentity(file)
+        expect(identity.created).toBe(false)
+        expect(identity.privateKey.type).toBe('Ed25519')
+      } catch (err) {
+        expectConfigError(err)
+      }
+    }), { numRuns: RUNS })
+  })
+
+  it('parseCidr accepts exactly the valid ranges', () => {
+    expect(parseCidr('10.0.0.0/8')).toEqual({ address: '10.0.0.0', prefix: 8, family: 'ipv4' })
+    expect(parseCidr('2001:db8::/32')).toEqual({ address: '2001:db8::', prefix: 32, family: 'ipv6' })
+    expect(parseCidr('192.0.2.7')).toEqual({ address: '192.0.2.7', prefix: 32, family: 'ipv4' })
+    for (const bad of ['10.0.0.0/33', '::/129', '10.0.0.0/', '10.0.0/8', 'host/8', '10.0.0.0/8/8', '10.0.0.0/-1', '']) expect(parseCidr(bad)).toBeUndefined()
+    expect(() => buildConfig({ 'p2p.deny-cidr': ['10.0.0.0/33'] })).toThrow('--p2p.deny-cidr: "10.0.0.0/33" is not an IP range (examples: 10.0.0.0/8, 2001:db8::/32, 192.0.2.7)')
+  })
+})
