@@ -11,12 +11,13 @@
  */
 import '../src/runtime/node-shims.js'
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { multiaddr } from '@multiformats/multiaddr'
 import autocannon from 'autocannon'
 import { createTestPeer } from '../test/support/peers.js'
 import { parseExposition, sumOf, valueOf } from '../test/support/exposition.js'
+import { writeSection } from './benchmarks-file.js'
 import { machine } from './stats.js'
 import type { Libp2p } from '@libp2p/interface'
 
@@ -186,13 +187,7 @@ async function main (): Promise<void> {
   const report = lines.join('\n')
   process.stdout.write(`${report}\n`)
 
-  const benchmarks = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url))
-  const section = `<!-- soak:start -->\n## Soak\n\n${report}\n<!-- soak:end -->`
-  const current = existsSync(benchmarks) ? readFileSync(benchmarks, 'utf8') : '# Benchmarks\n'
-  const next = /<!-- soak:start -->[\s\S]*<!-- soak:end -->/.test(current)
-    ? current.replace(/<!-- soak:start -->[\s\S]*<!-- soak:end -->/, section)
-    : `${current.trimEnd()}\n\n${section}\n`
-  writeFileSync(benchmarks, next)
+  writeSection('soak', `## Soak\n\n${report}`)
   process.exitCode = violations === 0 && final.connected === 0 && final.balance === 0 && r.errors === 0 ? 0 : 1
 }
 
