@@ -5,7 +5,6 @@
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from './config.js'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { insightPeersView, peerDetailView } from './http/api.js'
 import { PeerInsight } from './insight/peer-insight.js'
 import { RttSampler } from './insight/rtt-sampler.js'
@@ -15,7 +14,7 @@ import { MetricsScraper } from './metrics/scrape.js'
 import { TrackerCollector } from './metrics/tracker-collector.js'
 import { BootstrapKeeper } from './p2p/bootstrap-keeper.js'
 import { loadOrCreateIdentity } from './p2p/identity.js'
-import { createTrackerNode, dhtRoutingTableSize } from './p2p/node.js'
+import { createTrackerNode, dhtRoutingTableSize, observeDials, pingConnection } from './p2p/node.js'
 import { attachInsight, attachTracker } from './p2p/tracker-adapter.js'
 import { peerReport } from './report.js'
 import { monotonicClock } from './tracker/clock.js'
@@ -28,6 +27,7 @@ import type { TrackerNode } from './p2p/node.js'
 import type { Clock } from './tracker/clock.js'
 import type { ConnectionLabels } from './tracker/connection-labels.js'
 import type { Server } from './http/server.js'
+import type { Connection } from '@libp2p/interface'
 import { ReliabilityCounters } from './tracker/reliability-counters.js'
 import { accessControl } from './web/access.js'
 import { requestLimit } from './web/request-limit.js'
@@ -73,9 +73,26 @@ export async function startTracker (config: Config, log: Logger, options: StartO
     historySessions: config.insight.historySessions
   })
   const tracker = new PeerTracker(options.clock ?? monotonicClock, knownConnectionLabels(config), insight)
-  const detachTracker = attachTracker(node, tracker, log, () => { reliability.internalErrors.count('libp2p_event') })
-  const detachInsight = attachInsight(node, insight, tracker, log)
-  const detach = (): void => { detachTracker(); detachInsight() }
+  const countLibp2pError = (): void => { reliability.internalErrors.count('libp2p_event') }
+  const detachTracker = attachTracker(node, tracker, log, countLibp2pError)
+  const detachInsight = attachInsight(node, insight, tracker, log, countLibp2pError)
+  // Every outbound dial libp2p makes (bootstrap keeper, Kad-DHT, reconnects, services) feeds
+  // libp2p_tracker_dials_total / dial_errors_total; dials our own shutdown aborts do not.
+  let stoppingOnPurpose = false
+  let detachDials = (): void => {}
+  try {
+    detachDials = observeDials(node, {
+      succeeded: () => { insight.dialSucceeded() },
+      failed: (err) => { insight.dialFailed(err) },
+      stopping: () => stoppingOnPurpose || insight.isShuttingDown,
+      onError: (err) => { countLibp2pError(); log.error({ err, event: 'dial' }, 'error while counting a dial') }
+    })
+  } catch (err) {
+    // A libp2p without the hook: run without dial counts rather than not at all.
+    countLibp2pError()
+    log.error({ err }, 'dials cannot be counted: libp2p_tracker_dials_total stays 0')
+  }
+  const detach = (): void => { detachTracker(); detachInsight(); detachDials() }
   let ready = false
 
   const collector = new TrackerCollector(tracker, {
@@ -138,9 +155,8 @@ export async function startTracker (config: Config, log: Logger, options: StartO
 
   const keeper = new BootstrapKeeper(config.p2p.bootstrap, {
     dial: async (addrs, signal) => {
-      // Outcomes of the tracker's own dials feed libp2p_tracker_dials_total / dial_errors_total.
-      const connection = await node.dial(addrs.map(a => multiaddr(a)), { signal }).catch((err: unknown) => { insight.dialFailed(err); throw err })
-      insight.dialSucceeded()
+      // Counted with every other dial by observeDials.
+      const connection = await node.dial(addrs.map(a => multiaddr(a)), { signal })
       await node.peerStore.merge(connection.remotePeer, { tags: { bootstrap: { value: 50 } } })
     },
     onDialError: (peerId, err, retryInMs) => {
@@ -153,27 +169,43 @@ export async function startTracker (config: Config, log: Logger, options: StartO
   node.addEventListener('peer:disconnect', onPeerDisconnect)
   keeper.start()
 
+  // Timer callbacks are guarded: a throw there would be an uncaught exception, which exits.
+  const guardedTimer = (component: 'report' | 'rtt', run: () => void) => (): void => {
+    try {
+      run()
+    } catch (err) {
+      try {
+        reliability.internalErrors.count(component)
+        log.error({ err, component }, 'error in a periodic task')
+      } catch {
+        // nothing may escape a timer
+      }
+    }
+  }
   const reportTimer = config.tracker.reportIntervalMs > 0
-    ? setInterval(() => { log.info(peerReport(tracker, config.tracker.reportPeers), 'peer report') }, config.tracker.reportIntervalMs)
+    ? setInterval(guardedTimer('report', () => { log.info(peerReport(tracker, config.tracker.reportPeers), 'peer report') }), config.tracker.reportIntervalMs)
     : undefined
   reportTimer?.unref()
 
-  // RTT on a bounded schedule: the connection monitor's last RTT, or a capped ping where it has none yet.
-  const rttSampler = new RttSampler({
+  // RTT on a bounded schedule: each new measurement of libp2p's connection monitor once, or a
+  // capped ping over an open connection (never a dial) where the monitor has none yet.
+  const rttSampler = new RttSampler<Connection>({
     record: (peerId, rttMs) => { const session = tracker.session(peerId); if (session !== undefined) insight.rttSampled(session, rttMs) },
-    ping: async (peerId) => await node.services.ping.ping(peerIdFromString(peerId), { signal: AbortSignal.timeout(5000) }),
-    onPingError: (peerId, err) => { log.debug({ peerId, err: (err as Error).message }, 'RTT ping failed') }
+    ping: async (connection) => await pingConnection(connection, AbortSignal.timeout(5000)),
+    onPingError: (peerId, err) => { log.debug({ peerId, err: (err as Error)?.message }, 'RTT ping failed') },
+    onError: (err) => { reliability.internalErrors.count('rtt'); log.error({ err, component: 'rtt' }, 'error while recording an RTT sample') }
   })
   const rttTimer = config.insight.rttSampleIntervalMs > 0
-    ? setInterval(() => {
-      rttSampler.tick(node.getConnections().map(c => ({ peerId: c.remotePeer.toString(), rttMs: c.rtt })))
-    }, config.insight.rttSampleIntervalMs)
+    ? setInterval(guardedTimer('rtt', () => {
+      rttSampler.tick(node.getConnections().map(c => ({ id: c.id, peerId: c.remotePeer.toString(), rttMs: c.rtt, connection: c })))
+    }), config.insight.rttSampleIntervalMs)
     : undefined
   rttTimer?.unref()
 
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
     stopping ??= (async () => {
+      stoppingOnPurpose = true // from here on, dials aborted by the shutdown are not failures
       ready = false
       keeper.stop()
       clearInterval(reportTimer)
@@ -200,7 +232,7 @@ function knownConnectionLabels (config: Config): ConnectionLabels[] {
   return DIRECTIONS.flatMap(direction => config.p2p.muxers.map(muxer => ({ direction, transport: 'tcp' as const, encryption: 'noise' as const, muxer })))
 }
 
-/** The lowest round-trip time libp2p's connection monitor measured to each peer, in ms. */
+/** The lowest round-trip time libp2p's connection monitor last measured to each peer, in ms (the API's fallback before a sample). */
 function rttsByPeer (node: TrackerNode): (peerId: string) => number | undefined {
   const rtts = new Map<string, number>()
   for (const connection of node.getConnections()) {

@@ -3,6 +3,7 @@
  * Pure: the CLI turns flags and environment into strings, this module turns strings into a
  * typed Config or a ConfigError whose message names the flag.
  */
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { parseCidr } from './p2p/connection-gater.js'
 import type { Cidr } from './p2p/connection-gater.js'
@@ -41,7 +42,7 @@ export interface Config {
     reportIntervalMs: number
     reportPeers: number
   }
-  /** Peer insight (docs/peer-insight.md), from the --tracker.* flags below. */
+  /** Peer insight (README, "Peer insight"), from the --tracker.* flags below. */
   insight: {
     /** K session starts within W ms make a peer flapping. */
     flappingSessions: number
@@ -105,12 +106,30 @@ export const DEFAULTS = {
 /** A mistake in the user's input. Its message is one line that names the flag or file. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
+  /** The flag the message starts with (`web.listen-address` for `--web.listen-address: ...`), if any. */
+  readonly flag: string | undefined
 
   constructor (message: string) {
     // Values quoted from the input may hold line breaks or other controls: keep one line.
     // eslint-disable-next-line no-control-regex
     super(message.replace(/[\u0000-\u001f\u007f]/g, c => c === '\n' ? '\\n' : c === '\t' ? ' ' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`))
+    this.flag = /^--([a-z0-9.-]+): /.exec(this.message)?.[1]
   }
+}
+
+/** The environment variable of a flag: LIBP2P_TRACKER_WEB_LISTEN_ADDRESS for web.listen-address. */
+export function envName (flag: string): string {
+  return `LIBP2P_TRACKER_${flag.replace(/[.-]/g, '_').toUpperCase()}`
+}
+
+/**
+ * The same error, naming the environment variable when the flag's value came from it:
+ * `LIBP2P_TRACKER_P2P_BOOTSTRAP (--p2p.bootstrap): ...`, so the user knows where to look.
+ * Any other error is returned as it is.
+ */
+export function attributeToEnvironment<E> (err: E, fromEnvironment: ReadonlySet<string>): E | ConfigError {
+  if (!(err instanceof ConfigError) || err.flag === undefined || !fromEnvironment.has(err.flag)) return err
+  return new ConfigError(`${envName(err.flag)} (${err.message.replace(': ', '): ')}`)
 }
 
 /** Raw values as the CLI collected them (flags win over environment, both win over defaults). */
@@ -144,7 +163,20 @@ export interface RawConfig {
   'p2p.deny-cidr'?: string[]
 }
 
-export function buildConfig (raw: RawConfig): Config {
+export interface BuildOptions {
+  /** Flags whose value came from their environment variable: errors about them name the variable. */
+  fromEnvironment?: ReadonlySet<string>
+}
+
+export function buildConfig (raw: RawConfig, options: BuildOptions = {}): Config {
+  try {
+    return buildConfigFromRaw(raw)
+  } catch (err) {
+    throw attributeToEnvironment(err, options.fromEnvironment ?? new Set())
+  }
+}
+
+function buildConfigFromRaw (raw: RawConfig): Config {
   const { host, port } = parseListenAddress('--web.listen-address', raw['web.listen-address'] ?? DEFAULTS['web.listen-address'])
   return {
     web: {
@@ -155,7 +187,7 @@ export function buildConfig (raw: RawConfig): Config {
     },
     p2p: {
       identityFile: nonEmpty('--p2p.identity-file', raw['p2p.identity-file']),
-      listen: parseMultiaddrs('--p2p.listen', raw['p2p.listen'] ?? [...DEFAULTS['p2p.listen']]),
+      listen: parseListen(raw['p2p.listen'] ?? [...DEFAULTS['p2p.listen']]),
       bootstrap: parseBootstrap(raw['p2p.bootstrap'] ?? [...AMINO_BOOTSTRAP]),
       muxers: parseMuxers(raw['p2p.muxers'] ?? DEFAULTS['p2p.muxers']),
       dht: oneOf('--p2p.dht', raw['p2p.dht'] ?? DEFAULTS['p2p.dht'], ['client', 'server', 'off'] as const),
@@ -269,15 +301,46 @@ function parseMultiaddrs (flag: string, values: string[]): string[] {
   return list
 }
 
-/** Bootstrap peers must name their peer ID, so the tracker knows whom to keep redialling. */
-function parseBootstrap (values: string[]): string[] {
-  const list = parseMultiaddrs('--p2p.bootstrap', values)
+/**
+ * Addresses this node listens on. A /p2p/<peer-id> part would name a peer, and the node
+ * cannot listen as another peer (libp2p appends this node's own ID when it announces them).
+ */
+function parseListen (values: string[]): string[] {
+  const list = parseMultiaddrs('--p2p.listen', values)
   for (const value of list) {
-    if (peerIdOfMultiaddr(value) === undefined) {
-      throw new ConfigError(`--p2p.bootstrap: "${value}" has no /p2p/<peer-id> part`)
+    const peerId = peerIdOfMultiaddr(value)
+    if (peerId !== undefined) {
+      throw new ConfigError(`--p2p.listen: "${value}" names a peer (/p2p/${peerId}); a listen address is this node's own, without /p2p/ (libp2p adds this node's peer ID itself)`)
     }
   }
   return list
+}
+
+/**
+ * Bootstrap peers must name a valid peer ID, so the tracker knows whom to keep redialling
+ * (a typo in the ID would otherwise be redialled forever, failing the identity check each time).
+ */
+function parseBootstrap (values: string[]): string[] {
+  const list = parseMultiaddrs('--p2p.bootstrap', values)
+  for (const value of list) {
+    const peerId = peerIdOfMultiaddr(value)
+    if (peerId === undefined) {
+      throw new ConfigError(`--p2p.bootstrap: "${value}" has no /p2p/<peer-id> part`)
+    }
+    if (!isPeerId(peerId)) {
+      throw new ConfigError(`--p2p.bootstrap: "${value}" has an invalid peer ID "${peerId}" (expected one like 12D3KooW... or Qm...)`)
+    }
+  }
+  return list
+}
+
+function isPeerId (value: string): boolean {
+  try {
+    peerIdFromString(value)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** The peer ID a multiaddr ends with, if any. */
@@ -299,7 +362,7 @@ function splitList (values: string[]): string[] {
   return values.flatMap(v => v.split(',')).map(v => v.trim()).filter(v => v !== '')
 }
 
-/** The peer-insight flags (docs/peer-insight.md), each validated with its flag named. */
+/** The peer-insight flags (README, "Peer insight"), each validated with its flag named. */
 function parseInsightFlags (raw: RawConfig): Config['insight'] {
   const flappingSessions = parseCount('--tracker.flapping-sessions', raw['tracker.flapping-sessions'] ?? DEFAULTS['tracker.flapping-sessions'], 2)
   if (flappingSessions > 1000) throw new ConfigError(`--tracker.flapping-sessions: must be at most 1000, got ${flappingSessions}`)

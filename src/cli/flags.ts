@@ -4,17 +4,22 @@
  * Defaults and validation live in config.ts; this module only collects raw strings.
  */
 import { Command, Option } from 'commander'
-import { AMINO_BOOTSTRAP, DEFAULTS } from '../config.js'
+import { AMINO_BOOTSTRAP, DEFAULTS, envName } from '../config.js'
 import type { RawConfig } from '../config.js'
 
-interface FlagSpec {
+export { envName }
+
+export interface FlagSpec {
   flag: keyof RawConfig
+  /** The value's placeholder in --help; none: a boolean flag. */
   arg?: string
   help: string
+  /** May be given several times (its environment variable: a comma-separated list). */
   repeatable?: boolean
 }
 
-const FLAGS: FlagSpec[] = [
+/** Every flag of the tracker, in --help order. Tests derive their coverage from this list. */
+export const FLAGS: readonly FlagSpec[] = [
   { flag: 'web.listen-address', arg: 'host:port', help: `address for /metrics, the API and health checks (default "${DEFAULTS['web.listen-address']}")` },
   { flag: 'web.telemetry-path', arg: 'path', help: `path of the metrics (default "${DEFAULTS['web.telemetry-path']}")` },
   { flag: 'web.disable-exporter-metrics', help: 'leave out the process_* and nodejs_* metrics about the tracker itself' },
@@ -32,22 +37,17 @@ const FLAGS: FlagSpec[] = [
   { flag: 'tracker.report-peers', arg: 'n', help: `longest-connected peers listed in each report (default ${DEFAULTS['tracker.report-peers']})` },
   { flag: 'tracker.flapping-sessions', arg: 'n', help: `a peer with at least this many sessions within --tracker.flapping-window is flapping, 2-1000 (default ${DEFAULTS['tracker.flapping-sessions']})` },
   { flag: 'tracker.flapping-window', arg: 'duration', help: `the window of --tracker.flapping-sessions and of reconnects, 1s-7d (default ${DEFAULTS['tracker.flapping-window']})` },
-  { flag: 'tracker.history-peers', arg: 'n', help: `peers remembered with their last sessions, least recently seen evicted (default ${DEFAULTS['tracker.history-peers']})` },
+  { flag: 'tracker.history-peers', arg: 'n', help: `disconnected peers remembered with their last sessions (connected ones always are); the earliest-ended forgotten first (default ${DEFAULTS['tracker.history-peers']})` },
   { flag: 'tracker.history-sessions', arg: 'n', help: `sessions remembered per peer, 1-1000 (default ${DEFAULTS['tracker.history-sessions']})` },
   { flag: 'tracker.rtt-sample-interval', arg: 'duration', help: `how often round-trip times of connected peers are sampled (libp2p's ping monitor, or a capped ping where it has none yet); 0 to turn it off (default ${DEFAULTS['tracker.rtt-sample-interval']})` },
   { flag: 'log.level', arg: 'level', help: `trace, debug, info, warn, error or fatal (default "${DEFAULTS['log.level']}")` },
   { flag: 'log.format', arg: 'format', help: `json or logfmt (default "${DEFAULTS['log.format']}")` },
-  { flag: 'web.config.file', arg: 'path', help: 'exporter-toolkit web config file (YAML): TLS, basic auth, security headers; changes apply without a restart (see docs/reliability-and-security.md)' },
+  { flag: 'web.config.file', arg: 'path', help: 'exporter-toolkit web config file (YAML): TLS, basic auth, security headers, rate limit; changes apply without a restart unless they weaken security (see the README)' },
   { flag: 'web.max-requests', arg: 'n', help: `requests served at once; more get 503; 0 for no limit (default ${DEFAULTS['web.max-requests']})` },
   { flag: 'web.disable-peer-api', help: 'answer 404 on /api/v1/peers (it lists peers\' IP addresses)' },
   { flag: 'p2p.allow-cidr', arg: 'cidr', repeatable: true, help: 'only these IP ranges may connect or be dialled, e.g. 10.0.0.0/8; repeat for several (default: all)' },
   { flag: 'p2p.deny-cidr', arg: 'cidr', repeatable: true, help: 'IP ranges refused both ways, before any handshake; wins over --p2p.allow-cidr; repeat for several' }
 ]
-
-/** LIBP2P_TRACKER_WEB_LISTEN_ADDRESS for web.listen-address. */
-export function envName (flag: string): string {
-  return `LIBP2P_TRACKER_${flag.replace(/[.-]/g, '_').toUpperCase()}`
-}
 
 /** Adds the tracker's flags to a command. */
 export function addTrackerFlags (command: Command): Command {
@@ -70,8 +70,7 @@ export function rawConfigOf (command: Command): RawConfig {
   const values = command.opts<Record<string, unknown>>()
   const raw: Record<string, unknown> = {}
   for (const spec of FLAGS) {
-    const key = spec.flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
-    const value = values[key]
+    const value = values[optionKey(spec.flag)]
     if (value !== undefined) raw[spec.flag] = value
   }
   const disable = raw['web.disable-exporter-metrics']
@@ -82,9 +81,8 @@ export function rawConfigOf (command: Command): RawConfig {
   // read the variable's value for boolean flags that came from the environment.
   for (const spec of FLAGS) {
     if (spec.arg !== undefined) continue
-    const key = spec.flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
     const fromEnv = process.env[envName(spec.flag)]
-    if (command.getOptionValueSource(key) === 'env' && fromEnv !== undefined) raw[spec.flag] = parseBooleanEnv(fromEnv)
+    if (command.getOptionValueSource(optionKey(spec.flag)) === 'env' && fromEnv !== undefined) raw[spec.flag] = parseBooleanEnv(fromEnv)
   }
   // A repeatable flag's environment variable arrives as one string: a comma-separated list.
   for (const spec of FLAGS) {
@@ -92,6 +90,20 @@ export function rawConfigOf (command: Command): RawConfig {
     if (spec.repeatable === true && typeof value === 'string') raw[spec.flag] = [value]
   }
   return raw as RawConfig
+}
+
+/** The flags whose value came from their environment variable (not the command line). */
+export function flagsFromEnvironment (command: Command): Set<string> {
+  const flags = new Set<string>()
+  for (const spec of FLAGS) {
+    if (command.getOptionValueSource(optionKey(spec.flag)) === 'env') flags.add(spec.flag)
+  }
+  return flags
+}
+
+/** Commander's key for a flag: `web.listenAddress` for `--web.listen-address`. */
+function optionKey (flag: string): string {
+  return flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
 }
 
 /** Commander gives a boolean flag's environment value as it is; accept the usual spellings. */

@@ -3,13 +3,15 @@
 import '../runtime/node-shims.js'
 import { Command, CommanderError } from 'commander'
 import { startTracker } from '../app.js'
-import { ConfigError, buildConfig } from '../config.js'
+import { ConfigError, DEFAULTS, attributeToEnvironment, buildConfig } from '../config.js'
 import { createLogger } from '../log.js'
 import { ReliabilityCounters } from '../tracker/reliability-counters.js'
 import { NAME, VERSION } from '../version.js'
 import { addDemoCommand } from './demo-command.js'
-import { addTrackerFlags, rawConfigOf } from './flags.js'
+import { reportFatal } from './fatal-error.js'
+import { addTrackerFlags, flagsFromEnvironment, rawConfigOf } from './flags.js'
 import { addSwarmCommand } from './swarm-command.js'
+import type { RunningTracker } from '../app.js'
 import type { Logger } from '../log.js'
 
 /** Exit codes: 0 done, 1 a fault in the tracker, 2 bad input (flags, environment, files). */
@@ -23,12 +25,27 @@ function fail (message: string, code: number): never {
   process.exit(code)
 }
 
+/** A fault in the tracker (not the user's input): one line on stderr, the stack in the log, exit 1. */
+function failFatally (err: unknown, what: string, log: Logger | undefined): never {
+  reportFatal(err, what, { name: NAME, stderr: process.stderr, log })
+  process.exit(EXIT.fault)
+}
+
 async function runTracker (command: Command): Promise<void> {
-  const config = buildConfig(rawConfigOf(command))
+  // Errors about a value that came from an environment variable name the variable.
+  const fromEnvironment = flagsFromEnvironment(command)
+  const config = buildConfig(rawConfigOf(command), { fromEnvironment })
   const log = createLogger(config.log)
   const reliability = new ReliabilityCounters()
   installFaultHandlers(log, reliability)
-  const running = await startTracker(config, log, { reliability })
+  let running: RunningTracker
+  try {
+    running = await startTracker(config, log, { reliability })
+  } catch (err) {
+    // A port in use or a corrupt identity file is the user's to fix (exit 2); anything else is a fault.
+    if (err instanceof ConfigError) throw attributeToEnvironment(err, fromEnvironment)
+    failFatally(err, 'start-up failed', log)
+  }
 
   let signals = 0
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -38,15 +55,11 @@ async function runTracker (command: Command): Promise<void> {
     }
     log.info({ signal }, 'shutting down')
     setTimeout(() => {
-      log.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown took too long; exiting')
-      process.exit(EXIT.fault)
+      failFatally(new Error(`not stopped after ${SHUTDOWN_TIMEOUT_MS} ms`), 'shutdown took too long', log)
     }, SHUTDOWN_TIMEOUT_MS).unref()
     running.stop().then(
       () => { process.exit(EXIT.ok) },
-      (err: unknown) => {
-        log.error({ err }, 'error while shutting down')
-        process.exit(EXIT.fault)
-      }
+      (err: unknown) => { failFatally(err, 'error while shutting down', log) }
     )
   }
   process.on('SIGINT', shutdown)
@@ -55,18 +68,15 @@ async function runTracker (command: Command): Promise<void> {
 
 /**
  * libp2p's stream machinery can reject a promise nobody awaits (a peer resetting a stream):
- * log it and keep serving. An exception that escapes to the top is a bug: log it and exit,
- * so a supervisor restarts the process.
+ * log it and keep serving. An exception that escapes to the top is a bug: one line on stderr,
+ * the stack in the log, exit 1, so a supervisor restarts the process.
  */
 function installFaultHandlers (log: Logger, reliability: ReliabilityCounters): void {
   process.on('unhandledRejection', (reason) => {
     reliability.internalErrors.count('unhandled_rejection')
     log.error({ err: reason }, 'unhandled promise rejection (kept running)')
   })
-  process.on('uncaughtException', (err) => {
-    log.fatal({ err }, 'uncaught exception; exiting')
-    process.exit(EXIT.fault)
-  })
+  process.on('uncaughtException', (err) => { failFatally(err, 'uncaught exception', log) })
 }
 
 export function buildProgram (): Command {
@@ -97,8 +107,8 @@ async function main (): Promise<void> {
       fail(`${line} (see --help)`, EXIT.usage)
     }
     if (err instanceof ConfigError) fail(err.message, EXIT.usage)
-    process.stderr.write(`${NAME}: fatal: ${(err as Error)?.stack ?? String(err)}\n`)
-    process.exit(EXIT.fault)
+    // Before the configured logger exists: the stack goes to a JSON log record on stdout.
+    failFatally(err, 'fatal error', createLogger({ level: DEFAULTS['log.level'], format: DEFAULTS['log.format'] }))
   }
 }
 

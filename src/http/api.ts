@@ -86,7 +86,7 @@ export interface InsightPeerView extends PeerView {
   agentFamily: string
   /** major.minor from the agent string, when it has one. */
   agentFamilyVersion: string | null
-  /** Allow-listed protocol classes the peer speaks (see docs/peer-insight.md). */
+  /** Allow-listed protocol classes the peer speaks (README, "Peer insight"). */
   protocolClasses: string[]
   /** Sessions of this peer while remembered, the current one included. */
   sessions: number
@@ -130,11 +130,15 @@ export function parsePeersQuery (query: Record<string, unknown>): { query: Peers
   return { query: { sort: sort as PeerSort, limit } }
 }
 
-function insightPeerView (session: PeerSession, now: number, monitorRttMs: number | undefined, insight: PeerInsight): InsightPeerView {
+/** The RTT shown for a peer and sorted by: the last sample, else the connection monitor's current value. */
+function shownRttMs (session: PeerSession, monitorRttMs: (peerId: string) => number | undefined): number | undefined {
+  return session.insight?.rttMs ?? monitorRttMs(session.peerId)
+}
+
+function insightPeerView (session: PeerSession, now: number, monitorRttMs: (peerId: string) => number | undefined, insight: PeerInsight): InsightPeerView {
   const i = session.insight
-  const rttMs = i?.rttMs ?? monitorRttMs
   return {
-    ...peerView(session, now, rttMs),
+    ...peerView(session, now, shownRttMs(session, monitorRttMs)),
     agentFamily: AGENT_FAMILIES[i?.family ?? AGENT_FAMILIES.length - 1] ?? 'unknown',
     agentFamilyVersion: i?.version ?? null,
     protocolClasses: protocolClassesOfMask(i?.protocolMask ?? 0),
@@ -143,11 +147,20 @@ function insightPeerView (session: PeerSession, now: number, monitorRttMs: numbe
   }
 }
 
-const rttOf = (s: PeerSession): number => s.insight?.rttMs ?? Infinity
-const COMPARATORS: Record<Exclude<PeerSort, 'duration'>, (a: PeerSession, b: PeerSession) => number> = {
-  rtt: (a, b) => rttOf(a) - rttOf(b) || a.startedAt - b.startedAt,
-  peerId: (a, b) => a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0,
-  sessions: (a, b) => (b.insight?.record.sessions ?? 1) - (a.insight?.record.sessions ?? 1) || a.startedAt - b.startedAt
+type Comparator = (a: PeerSession, b: PeerSession) => number
+const COMPARATORS: Record<Exclude<PeerSort, 'duration'>, (monitorRttMs: (peerId: string) => number | undefined) => Comparator> = {
+  // Sorted by the value each entry shows (unknown last), computed once per peer.
+  rtt: (monitorRttMs) => {
+    const rtts = new Map<PeerSession, number>()
+    const rttOf = (s: PeerSession): number => {
+      let rtt = rtts.get(s)
+      if (rtt === undefined) { rtt = shownRttMs(s, monitorRttMs) ?? Infinity; rtts.set(s, rtt) }
+      return rtt
+    }
+    return (a, b) => (rttOf(a) === rttOf(b) ? 0 : rttOf(a) < rttOf(b) ? -1 : 1) || a.startedAt - b.startedAt
+  },
+  peerId: () => (a, b) => a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0,
+  sessions: () => (a, b) => (b.insight?.record.sessions ?? 1) - (a.insight?.record.sessions ?? 1) || a.startedAt - b.startedAt
 }
 
 /**
@@ -162,14 +175,14 @@ export function insightPeersView (tracker: PeerTracker, insight: PeerInsight, rt
   if (query.sort === 'duration') {
     for (const session of tracker.sessionsByAge()) {
       if (views.length >= limit) break
-      views.push(insightPeerView(session, now, rttMs(session.peerId), insight))
+      views.push(insightPeerView(session, now, rttMs, insight))
     }
     return views
   }
-  const sessions = [...tracker.sessionsByAge()].sort(COMPARATORS[query.sort])
+  const sessions = [...tracker.sessionsByAge()].sort(COMPARATORS[query.sort](rttMs))
   for (const session of sessions) {
     if (views.length >= limit) break
-    views.push(insightPeerView(session, now, rttMs(session.peerId), insight))
+    views.push(insightPeerView(session, now, rttMs, insight))
   }
   return views
 }
@@ -180,7 +193,7 @@ export function peerDetailView (tracker: PeerTracker, insight: PeerInsight, rttM
   const session = tracker.session(peerId)
   const record = session?.insight?.record ?? insight.history.get(peerId)
   if (session === undefined && record === undefined) return undefined
-  const peer = session === undefined ? null : insightPeerView(session, now, rttMs(peerId), insight)
+  const peer = session === undefined ? null : insightPeerView(session, now, rttMs, insight)
   return {
     peerId,
     connected: session !== undefined,

@@ -1,8 +1,9 @@
 /**
  * The HTTP face of the tracker: landing page, metrics with content negotiation, health and
- * readiness as Prometheus has them, and the JSON API. Anything else is 404.
+ * readiness as Prometheus has them, and the JSON API. Routing is exact: paths are
+ * case-sensitive and a trailing slash is a different path, so anything else is 404.
  */
-import { createServer } from 'node:http'
+import { STATUS_CODES, createServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
@@ -53,9 +54,11 @@ export interface ListenOptions {
 }
 
 export interface ServerTimeouts {
-  /** Time a client has to send a request's headers (slowloris). */
+  /** Time a TLS client has to finish the handshake (HTTPS only). */
+  handshakeTimeout: number
+  /** Time a client has to send a request's headers, from its first byte (slowloris). */
   headersTimeout: number
-  /** Time a client has to send a whole request. */
+  /** Time a client has to send a whole request (no route takes a body, so it matters little). */
   requestTimeout: number
   /** Idle time before a keep-alive connection is closed. */
   keepAliveTimeout: number
@@ -63,12 +66,37 @@ export interface ServerTimeouts {
   socketTimeout: number
 }
 
-const DEFAULT_TIMEOUTS: ServerTimeouts = { keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 30_000, socketTimeout: 120_000 }
+/**
+ * headersTimeout <= requestTimeout, or the request timeout fires first; both are checked every
+ * CHECK_INTERVAL_MS (a client is cut off within that much after its deadline). keepAliveTimeout
+ * above 60 s keeps a connection of a scraper that scrapes once a minute.
+ */
+export const DEFAULT_TIMEOUTS: Readonly<ServerTimeouts> = {
+  handshakeTimeout: 10_000,
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 65_000,
+  socketTimeout: 120_000
+}
+
+/** How often node looks for requests past headersTimeout/requestTimeout, at most (its own default is 30 s). */
+const CHECK_INTERVAL_MS = 1000
+
+/** A client error (4xx) that express, its body parsing or URI decoding reported; undefined for anything else. */
+function clientErrorStatus (err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined
+  const e = err as { status?: unknown, statusCode?: unknown }
+  const status = e.status ?? e.statusCode
+  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 499 ? status : undefined
+}
 
 export function createHttpApp (sources: HttpSources): express.Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
+  // Before any route: the app's router is made with these on first use.
+  app.set('case sensitive routing', true)
+  app.set('strict routing', true)
   for (const handler of sources.middleware ?? []) app.use(handler)
   if (sources.peerApiEnabled === false) {
     app.use('/api/v1/peers', (_req, res) => { res.status(404).type('text').send('Not found.\n') })
@@ -127,13 +155,23 @@ export function createHttpApp (sources: HttpSources): express.Express {
     res.status(404).type('text').send('Not found.\n')
   })
 
-  // Express 5 routes rejected promises here. Never leak internals to the client.
-  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+  // Express 5 routes rejected promises here. A client's mistake (a malformed URI, a bad
+  // body) is answered with its 4xx and is not the tracker's error; anything else is a 500,
+  // logged and counted. Never leak internals to the client.
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const clientStatus = clientErrorStatus(err)
+    if (clientStatus !== undefined) {
+      sources.log.debug({ status: clientStatus, method: req.method, err: (err as Error).message }, 'client error in an HTTP request')
+      if (!res.headersSent) res.status(clientStatus).type('text').send(`${STATUS_CODES[clientStatus] ?? 'Bad request'}.\n`)
+      else res.destroy()
+      return
+    }
     try {
       sources.onInternalError?.()
     } catch {}
     sources.log.error({ err }, 'error while serving an HTTP request')
     if (!res.headersSent) res.status(500).type('text').send('Internal server error.\n')
+    else res.destroy()
   })
 
   return app
@@ -142,9 +180,10 @@ export function createHttpApp (sources: HttpSources): express.Express {
 /** Listens, or fails with a ConfigError naming --web.listen-address (port in use, bad host). */
 export async function listen (app: express.Express, host: string | undefined, port: number, options: ListenOptions = {}): Promise<Server> {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts }
-  // How often node looks for requests past headersTimeout/requestTimeout (its default is 30 s).
-  const checking = { connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(Math.min(timeouts.headersTimeout, timeouts.requestTimeout) / 4))) }
-  const server: Server = options.tls === undefined ? createServer(checking, app) : createHttpsServer({ ...checking, ...options.tls }, app)
+  const checking = { connectionsCheckingInterval: Math.max(50, Math.min(CHECK_INTERVAL_MS, Math.floor(Math.min(timeouts.headersTimeout, timeouts.requestTimeout) / 4))) }
+  const server: Server = options.tls === undefined
+    ? createServer(checking, app)
+    : createHttpsServer({ ...checking, handshakeTimeout: timeouts.handshakeTimeout, ...options.tls }, app)
   server.keepAliveTimeout = timeouts.keepAliveTimeout
   server.headersTimeout = timeouts.headersTimeout
   server.requestTimeout = timeouts.requestTimeout

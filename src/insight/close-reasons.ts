@@ -40,37 +40,59 @@ export const PRUNE_GRACE_MS = 2000
 /** Most local closes held back at once; beyond this the oldest is settled as `local`. */
 export const MAX_PENDING_LOCAL_CLOSES = 4096
 
+/** Told when a pending local close turns out to be a prune, with the tag it was recorded with. */
+export type PrunedCallback<T> = (tag: T) => void
+
+interface PendingClose<T> {
+  at: number
+  tag: T | undefined
+}
+
 /**
  * Counts close reasons. Local closes are pending until a prune claims them or the grace
- * period passes (settled on the next event or scrape): bounded, no timers.
+ * period passes (settled on the next event or scrape): bounded, no timers. A local close may
+ * carry a tag (the session history entry it set), handed to `onPruned` when a prune claims it.
  */
-export class CloseReasonCounter {
+export class CloseReasonCounter<T = never> {
   readonly counts: Record<CloseReason, number> = { local: 0, pruned: 0, remote: 0, reset: 0, timeout: 0, shutdown: 0 }
-  /** connection id -> time of the local close, oldest first. */
-  private readonly pending = new Map<string, number>()
+  /** connection id -> the local close, oldest first. */
+  private readonly pending = new Map<string, PendingClose<T>>()
   /** Connection ids a prune named before their close was seen. */
   private readonly prunedEarly = new Map<string, number>()
+  private readonly onPruned: PrunedCallback<T> | undefined
 
-  record (connectionId: string, reason: CloseReason, now: number): void {
+  constructor (onPruned?: PrunedCallback<T>) {
+    this.onPruned = onPruned
+  }
+
+  /** Counts a close; returns its reason as known now (`local` may still become `pruned`). */
+  record (connectionId: string, reason: CloseReason, now: number, tag?: T): CloseReason {
     this.settle(now)
-    if (reason !== 'local') { this.counts[reason]++; return }
-    if (this.prunedEarly.delete(connectionId)) { this.counts.pruned++; return }
-    this.pending.set(connectionId, now)
+    if (reason !== 'local') { this.counts[reason]++; return reason }
+    if (this.prunedEarly.delete(connectionId)) { this.counts.pruned++; return 'pruned' }
+    this.pending.set(connectionId, { at: now, tag })
     if (this.pending.size > MAX_PENDING_LOCAL_CLOSES) this.settleOldest()
+    return 'local'
   }
 
   /** libp2p's connection:prune: the named connections that closed locally were pruned. */
   pruned (connectionIds: readonly string[], now: number): void {
     for (const id of connectionIds) {
-      if (this.pending.delete(id)) this.counts.pruned++
-      else if (this.prunedEarly.size < MAX_PENDING_LOCAL_CLOSES) this.prunedEarly.set(id, now)
+      const pending = this.pending.get(id)
+      if (pending !== undefined) {
+        this.pending.delete(id)
+        this.counts.pruned++
+        if (pending.tag !== undefined) this.onPruned?.(pending.tag)
+      } else if (this.prunedEarly.size < MAX_PENDING_LOCAL_CLOSES) {
+        this.prunedEarly.set(id, now)
+      }
     }
     this.settle(now)
   }
 
   /** Counts local closes older than the grace period as `local`; `all` settles every one (shutdown). */
   settle (now: number, all = false): void {
-    for (const [id, at] of this.pending) {
+    for (const [id, { at }] of this.pending) {
       if (!all && now - at < PRUNE_GRACE_MS) break
       this.pending.delete(id)
       this.counts.local++

@@ -1,7 +1,14 @@
 /**
- * Bounded memory of peers: the last K sessions of at most M peers, least-recently-seen
- * evicted (a Map re-inserted on every touch is an LRU with O(1) operations).
- * Also the per-peer facts the API shows: agent, RTT, sessions count.
+ * Bounded memory of peers: the last K sessions of at most M peers, and the per-peer facts the
+ * API shows (agent, RTT, sessions count).
+ *
+ * Connected peers are never evicted: their record is in use by their open session, and its
+ * close must land in the remembered record. Only disconnected peers are evicted, least
+ * recently seen (by the end of their last session) first. So the history holds every
+ * connected peer plus the most recently disconnected ones, max(M, connected peers) in all;
+ * connected peers are bounded by libp2p's connection limit. Two Maps keep insertion order,
+ * so every operation is O(1): `records` holds every remembered peer, `idle` the disconnected
+ * ones in the order their last session ended.
  */
 
 export interface SessionRecord {
@@ -27,7 +34,7 @@ export interface PeerRecord {
 }
 
 export interface PeerHistoryOptions {
-  /** Most peers remembered (M). */
+  /** Most peers remembered (M), unless more than M are connected. */
   maxPeers: number
   /** Sessions kept per peer (K). */
   sessionsPerPeer: number
@@ -39,6 +46,8 @@ export interface PeerHistoryOptions {
 
 export class PeerHistory {
   private readonly records = new Map<string, PeerRecord>()
+  /** Disconnected peers, least recently seen first: the only ones eviction may take. */
+  private readonly idle = new Map<string, PeerRecord>()
   private readonly options: PeerHistoryOptions
   evictions = 0
 
@@ -48,6 +57,11 @@ export class PeerHistory {
 
   get size (): number {
     return this.records.size
+  }
+
+  /** Remembered peers with an open session (never evicted). */
+  get connected (): number {
+    return this.records.size - this.idle.size
   }
 
   get (peerId: string): PeerRecord | undefined {
@@ -60,10 +74,10 @@ export class PeerHistory {
     const known = record !== undefined
     if (record === undefined) {
       record = { peerId, sessions: 0, recent: [], starts: [], lastSeen: now, agentVersion: undefined, rttMs: undefined }
+      this.records.set(peerId, record)
     } else {
-      this.records.delete(peerId) // re-inserted below: most recently seen last
+      this.idle.delete(peerId) // connected now: out of eviction's reach until the session ends
     }
-    this.records.set(peerId, record)
     const previousEnd = record.recent.length === 0 ? undefined : record.recent[record.recent.length - 1]?.endedAt
     record.sessions++
     record.lastSeen = now
@@ -80,27 +94,31 @@ export class PeerHistory {
     }
     if (record.starts.length >= this.options.startsPerPeer) record.starts.shift()
     record.starts.push(now)
-    if (this.records.size > this.options.maxPeers) this.evictOldest()
+    this.evictExcess()
     return { record, previousEnd, known }
   }
 
-  /**
-   * Marks the peer's open session ended. Recency is that of the last session start (one Map
-   * move per session, not two), so a peer connected while M other peers started sessions may
-   * be evicted: its record then only lives on in its session until that ends.
-   */
+  /** Marks the peer's open session ended; the peer becomes the most recently seen disconnected one. */
   sessionEnded (record: PeerRecord, now: number): void {
     const last = record.recent[record.recent.length - 1]
     if (last !== undefined && last.endedAt === undefined) last.endedAt = now
     record.lastSeen = now
+    if (this.records.get(record.peerId) !== record) return // not remembered (cannot happen: connected peers stay)
+    this.idle.delete(record.peerId)
+    this.idle.set(record.peerId, record)
+    this.evictExcess()
   }
 
-  private evictOldest (): void {
-    for (const record of this.records.values()) {
+  /** Evicts disconnected peers, least recently seen first, while more than M are remembered. */
+  private evictExcess (): void {
+    while (this.records.size > this.options.maxPeers) {
+      const first = this.idle.values().next()
+      if (first.done === true) return // every remembered peer is connected
+      const record = first.value
+      this.idle.delete(record.peerId)
       this.records.delete(record.peerId)
       this.evictions++
       this.options.onEvict?.(record)
-      return
     }
   }
 }

@@ -16,7 +16,7 @@ import { PROTOCOL_CLASSES, protocolMaskOf } from './protocols.js'
 import { SeenPeers } from './seen-peers.js'
 import type { CloseReason } from './close-reasons.js'
 import type { DialErrorReason, DialOutcome } from './dial-errors.js'
-import type { PeerRecord } from './peer-history.js'
+import type { PeerRecord, SessionRecord } from './peer-history.js'
 import type { FinishedSession, PeerSession, TrackedConnection, TrackerObserver } from '../tracker/peer-tracker.js'
 
 /** What insight keeps on each connected peer's session (set when the session starts). */
@@ -65,7 +65,10 @@ export class PeerInsight implements TrackerObserver {
   readonly ipPeers = new IpPeerIndex()
   readonly seen = new SeenPeers()
   readonly history: PeerHistory
-  readonly closeReasons = new CloseReasonCounter()
+  /** A local close that ended a session carries that session's history entry, so a later prune relabels it. */
+  readonly closeReasons = new CloseReasonCounter<EndedSession>(({ session, startedAt }) => {
+    if (session.startedAt === startedAt && session.closeReason === 'local') session.closeReason = 'pruned'
+  })
   readonly rtt: SessionHistogram[] = AGENT_FAMILIES.map(() => new SessionHistogram(RTT_BUCKETS_SECONDS))
   readonly dials: Record<DialOutcome, number> = { success: 0, failure: 0 }
   readonly dialErrors = Object.fromEntries(DIAL_ERROR_REASONS.map(r => [r, 0])) as Record<DialErrorReason, number>
@@ -185,10 +188,13 @@ export class PeerInsight implements TrackerObserver {
   /** Why a connection closed (known just after the tracker saw the close). */
   connectionCloseClassified (connectionId: string, peerId: string, reason: CloseReason, now: number): void {
     const effective = this.shuttingDown ? 'shutdown' : reason
-    this.closeReasons.record(connectionId, effective, now)
     const record = this.history.get(peerId)
     const last = record?.recent[record.recent.length - 1]
-    if (last !== undefined && last.endedAt !== undefined && last.closeReason === undefined) last.closeReason = effective
+    // The close that ended the session (the tracker saw it just before) names the session's reason.
+    const endsSession = last !== undefined && last.endedAt !== undefined && last.closeReason === undefined
+    // The session entry object is reused once the peer's history is full: its start time tells it is still the same session.
+    const counted = this.closeReasons.record(connectionId, effective, now, endsSession ? { session: last, startedAt: last.startedAt } : undefined)
+    if (endsSession) last.closeReason = counted
   }
 
   connectionsPruned (connectionIds: readonly string[], now: number): void {
@@ -230,6 +236,12 @@ export class PeerInsight implements TrackerObserver {
       if ((mask & 1) !== 0) this.peersByProtocol[bit] = (this.peersByProtocol[bit] as number) + delta
     }
   }
+}
+
+/** The history entry of a session a local close ended, while a prune may still claim that close. */
+interface EndedSession {
+  session: SessionRecord
+  startedAt: number
 }
 
 /** The version label a family's peer is counted under: `unknown` for no agent, `other` for unknown clients. */

@@ -3,6 +3,7 @@
  * `other`. A peer's protocols become a bit mask (one bit per class), computed once per
  * identify, so counting peers per class is a few additions per identify and session end.
  */
+import { MAX_PROTOCOLS } from '../tracker/sanitize.js'
 
 export const PROTOCOL_CLASSES = [
   'identify', 'identify_push', 'ping', 'kad', 'bitswap', 'gossipsub', 'floodsub',
@@ -12,7 +13,6 @@ export const PROTOCOL_CLASSES = [
 export type ProtocolClass = typeof PROTOCOL_CLASSES[number]
 
 const INDEX = Object.fromEntries(PROTOCOL_CLASSES.map((c, i) => [c, i])) as Record<ProtocolClass, number>
-export const OTHER_PROTOCOL_BIT = 1 << INDEX.other
 
 /** The allow-list, in match order: an exact id, a prefix, or a pattern. */
 const PROTOCOL_TABLE: ReadonlyArray<readonly [(id: string) => boolean, ProtocolClass]> = [
@@ -41,16 +41,17 @@ export function protocolClassOf (id: string): ProtocolClass {
   return 'other'
 }
 
-/** Most protocol ids read from one identify; the rest only set the `other` bit. */
-export const MAX_PROTOCOLS_SCANNED = 256
-
-/** One bit per class the peer speaks at least one protocol of. */
+/**
+ * One bit per class the peer speaks at least one protocol of. The list comes from
+ * sanitizeProtocols, which keeps the first MAX_PROTOCOLS distinct ids a peer announces, so
+ * the scan is bounded there; protocols announced beyond that cap are not seen at all. The same
+ * cap applies here for callers that pass a raw list.
+ */
 export function protocolMaskOf (protocols: readonly string[] | undefined): number {
   if (protocols === undefined) return 0
   let mask = 0
-  const n = Math.min(protocols.length, MAX_PROTOCOLS_SCANNED)
+  const n = Math.min(protocols.length, MAX_PROTOCOLS)
   for (let i = 0; i < n; i++) mask |= 1 << INDEX[protocolClassOf(protocols[i] as string)]
-  if (protocols.length > n) mask |= OTHER_PROTOCOL_BIT
   return mask
 }
 

@@ -1,31 +1,55 @@
 /**
- * Samples round-trip times on a bounded schedule: each tick takes the RTT libp2p's connection
- * monitor last measured on each connection (the lowest per peer) and, for peers it has not
- * measured yet, starts a ping, at most `maxPingsInFlight` at once. No timers here: the app
- * calls tick() on its interval.
+ * Samples round-trip times on a bounded schedule. Each tick reads the RTT libp2p's connection
+ * monitor last measured on each connection (Connection.rtt, refreshed by a ping every ~10 s)
+ * and records it only when it is new for that connection, so one measurement is recorded once
+ * however short the tick interval; per peer the lowest new value counts. Peers the monitor has
+ * not measured on any connection yet are pinged over one of their open connections, at most
+ * `maxPingsInFlight` at once and one per peer. So a peer gets at most one sample per tick
+ * from each source. No timers here: the app calls tick() on its interval.
+ *
+ * Remembered state is the last monitor value per open connection (rebuilt from each tick's
+ * list, so connections that closed are forgotten) and the peers with a ping in flight.
+ * A monitor value equal to the previous one (same millisecond) is taken for the same
+ * measurement: at worst a repeated identical measurement goes unrecorded.
  */
 
-export interface RttConnection {
+export interface RttConnection<C> {
+  /** libp2p's connection id. */
+  id: string
   peerId: string
   /** Connection.rtt (ms) as the connection monitor left it; undefined before its first ping. */
   rttMs: number | undefined
+  /** Handed to `ping` (the app passes the libp2p Connection). */
+  connection: C
 }
 
-export interface RttSamplerOptions {
+export interface RttSamplerOptions<C> {
   /** Records one sample for a connected peer. */
   record: (peerId: string, rttMs: number) => void
-  /** Pings a peer; resolves with the round trip in ms. */
-  ping: (peerId: string) => Promise<number>
+  /** Pings over this open connection (never dials); resolves with the round trip in ms. */
+  ping: (connection: C, peerId: string) => Promise<number>
   maxPingsInFlight?: number
   onPingError?: (peerId: string, err: unknown) => void
+  /** `record` or `onPingError` threw after a ping settled (a tick's own errors reach its caller). */
+  onError?: (err: unknown) => void
 }
 
-export class RttSampler {
-  private readonly options: Required<Omit<RttSamplerOptions, 'onPingError'>> & Pick<RttSamplerOptions, 'onPingError'>
+interface PeerTick<C> {
+  /** The lowest monitor RTT new since the last tick, if any. */
+  newRttMs: number | undefined
+  /** Some connection of the peer has a monitor RTT (new or not). */
+  measured: boolean
+  connection: C
+}
+
+export class RttSampler<C> {
+  private readonly options: Required<Pick<RttSamplerOptions<C>, 'record' | 'ping' | 'maxPingsInFlight'>> & Pick<RttSamplerOptions<C>, 'onPingError' | 'onError'>
   private readonly inFlight = new Set<string>()
+  /** connection id -> the monitor RTT last seen on it (open connections only). */
+  private lastMonitorRtt = new Map<string, number>()
   private stopped = false
 
-  constructor (options: RttSamplerOptions) {
+  constructor (options: RttSamplerOptions<C>) {
     this.options = { maxPingsInFlight: 8, ...options }
   }
 
@@ -33,26 +57,36 @@ export class RttSampler {
     return this.inFlight.size
   }
 
+  /** Connections whose last monitor RTT is remembered. */
+  get rememberedConnections (): number {
+    return this.lastMonitorRtt.size
+  }
+
   /** One round: returns how many peers got a sample from the monitor's RTT. */
-  tick (connections: Iterable<RttConnection>): number {
+  tick (connections: Iterable<RttConnection<C>>): number {
     if (this.stopped) return 0
-    const best = new Map<string, number | undefined>()
+    const seen = new Map<string, number>()
+    const peers = new Map<string, PeerTick<C>>()
     for (const c of connections) {
-      const known = best.get(c.peerId)
-      if (c.rttMs !== undefined && Number.isFinite(c.rttMs) && (known === undefined || c.rttMs < known)) best.set(c.peerId, c.rttMs)
-      else if (!best.has(c.peerId)) best.set(c.peerId, undefined)
+      let peer = peers.get(c.peerId)
+      if (peer === undefined) {
+        peer = { newRttMs: undefined, measured: false, connection: c.connection }
+        peers.set(c.peerId, peer)
+      }
+      const rtt = c.rttMs
+      if (rtt === undefined || !Number.isFinite(rtt) || rtt < 0) continue
+      peer.measured = true
+      seen.set(c.id, rtt)
+      if (this.lastMonitorRtt.get(c.id) !== rtt && (peer.newRttMs === undefined || rtt < peer.newRttMs)) peer.newRttMs = rtt
     }
+    this.lastMonitorRtt = seen
     let sampled = 0
-    for (const [peerId, rttMs] of best) {
-      if (rttMs !== undefined) {
-        this.options.record(peerId, rttMs)
+    for (const [peerId, peer] of peers) {
+      if (peer.newRttMs !== undefined) {
+        this.options.record(peerId, peer.newRttMs)
         sampled++
-      } else if (this.inFlight.size < this.options.maxPingsInFlight && !this.inFlight.has(peerId)) {
-        this.inFlight.add(peerId)
-        this.options.ping(peerId).then(
-          (ms) => { if (!this.stopped) this.options.record(peerId, ms) },
-          (err: unknown) => { if (!this.stopped) this.options.onPingError?.(peerId, err) }
-        ).finally(() => { this.inFlight.delete(peerId) })
+      } else if (!peer.measured && this.inFlight.size < this.options.maxPingsInFlight && !this.inFlight.has(peerId)) {
+        this.startPing(peerId, peer.connection)
       }
     }
     return sampled
@@ -60,5 +94,26 @@ export class RttSampler {
 
   stop (): void {
     this.stopped = true
+    this.lastMonitorRtt.clear()
+  }
+
+  private startPing (peerId: string, connection: C): void {
+    this.inFlight.add(peerId)
+    let pinged: Promise<number>
+    try {
+      pinged = this.options.ping(connection, peerId)
+    } catch (err) {
+      pinged = Promise.reject(err)
+    }
+    pinged.then(
+      (ms) => { if (!this.stopped) this.options.record(peerId, ms) },
+      (err: unknown) => { if (!this.stopped) this.options.onPingError?.(peerId, err) }
+    ).finally(() => { this.inFlight.delete(peerId) }).catch((err: unknown) => {
+      try {
+        this.options.onError?.(err)
+      } catch {
+        // nothing may escape as an unhandled rejection
+      }
+    })
   }
 }

@@ -51,7 +51,7 @@ export const METRICS = {
 } as const satisfies Record<string, MetricDefinition>
 
 /**
- * Peer insight (docs/peer-insight.md): clients, protocols, address families, dials, close
+ * Peer insight (README, "Peer insight"): clients, protocols, address families, dials, close
  * reasons, RTT, flapping, churn, stable core, sybil signal. Every label value comes from a
  * fixed table in src/insight. Rendered after METRICS, in this order.
  */
@@ -63,13 +63,13 @@ export const INSIGHT_METRICS = {
   peersByIpVersion: define('libp2p_tracker_peers_by_ip_version', 'gauge',
     'Connected peers by the address family of the connection that opened their session ("relayed": a circuit relay connection).', ['ip_version']),
   dials: define('libp2p_tracker_dials_total', 'counter',
-    'Outbound dials the tracker made itself (bootstrap keeper), by outcome.', ['outcome']),
+    'Outbound dials libp2p made (bootstrap keeper, Kad-DHT, reconnects, services), by outcome; not counted: a dial answered by an open connection or joined to one in progress, and dials aborted by shutdown.', ['outcome']),
   dialErrors: define('libp2p_tracker_dial_errors_total', 'counter',
     'Failed dials of libp2p_tracker_dials_total, by error class.', ['reason']),
   connectionCloseReasons: define('libp2p_tracker_connection_close_reasons_total', 'counter',
     'Connections closed, by cause: local, pruned (connection manager), remote, reset, timeout, shutdown.', ['reason']),
   peerRtt: define('libp2p_tracker_peer_rtt_seconds', 'histogram',
-    'Round-trip times to connected peers, sampled on a bounded schedule, by agent family.', ['agent']),
+    'Round-trip times to connected peers, by agent family: each new measurement of libp2p\'s connection monitor once, or a ping over an open connection where it has none yet; at most one sample per peer per --tracker.rtt-sample-interval from each.', ['agent']),
   flappingPeers: define('libp2p_tracker_flapping_peers', 'gauge',
     'Peers with at least --tracker.flapping-sessions session starts within --tracker.flapping-window.'),
   peerReconnects: define('libp2p_tracker_peer_reconnects_total', 'counter',
@@ -87,7 +87,7 @@ export const INSIGHT_METRICS = {
   maxPeerIdsPerIp: define('libp2p_tracker_max_peer_ids_per_ip', 'gauge',
     'The largest number of distinct connected peer IDs behind one remote IP.'),
   rememberedPeers: define('libp2p_tracker_remembered_peers', 'gauge',
-    'Peers in the bounded per-peer history (at most --tracker.history-peers; least recently seen evicted).')
+    'Peers in the per-peer history: every connected peer, plus the most recently disconnected ones up to --tracker.history-peers in all (least recently seen evicted).')
 } as const satisfies Record<string, MetricDefinition>
 
 /** The names of every family above, in exposition order. */

@@ -52,8 +52,10 @@ async function readIdentityFile (file: string): Promise<PrivateKey | undefined> 
 
 /**
  * Temp file in the same folder, fsync, then hard-link it to the target name, which fails
- * rather than replace a file that appeared meanwhile: a kill at any moment leaves either no
- * identity file or a complete one, and an existing file is never overwritten.
+ * rather than replace a file that appeared meanwhile, then fsync the folder so the new name
+ * itself survives a crash: a kill at any moment leaves either no identity file or a complete
+ * one, and an existing file is never overwritten. (A kill may leave a `.<name>.<random>.tmp`
+ * file behind; it is never read.)
  */
 async function writeFileAtomically (file: string, bytes: Uint8Array): Promise<void> {
   const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`)
@@ -64,17 +66,38 @@ async function writeFileAtomically (file: string, bytes: Uint8Array): Promise<vo
     const code = (err as NodeJS.ErrnoException).code
     throw new ConfigError(`--p2p.identity-file: cannot create ${file}: ${code ?? String(err)}`)
   }
+  let tempLeft = true
   try {
     await handle.writeFile(bytes)
     await handle.sync()
     await handle.close()
     handle = undefined
     await link(temp, file)
+    // The identity file is in place: a temp name that cannot be removed is no reason to fail.
+    await unlink(temp).catch(() => {})
+    tempLeft = false
+    await syncDirectory(dirname(file))
   } catch (err) {
     await handle?.close().catch(() => {})
     const code = (err as NodeJS.ErrnoException).code
     throw new ConfigError(`--p2p.identity-file: cannot write ${file}: ${code ?? String(err)}`)
   } finally {
-    await unlink(temp).catch(() => {})
+    if (tempLeft) await unlink(temp).catch(() => {})
+  }
+}
+
+/** Filesystems and permissions where a folder cannot be opened or fsynced: the file itself is synced. */
+const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EISDIR', 'EPERM', 'EACCES'])
+
+/** fsync a folder, so the names just changed in it (the new link, the removed temp) are on disk. */
+async function syncDirectory (dir: string): Promise<void> {
+  let handle
+  try {
+    handle = await open(dir, 'r')
+    await handle.sync()
+  } catch (err) {
+    if (!DIRECTORY_SYNC_UNSUPPORTED.has((err as NodeJS.ErrnoException).code ?? '')) throw err
+  } finally {
+    await handle?.close()
   }
 }

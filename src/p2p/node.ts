@@ -1,7 +1,8 @@
 /**
  * The libp2p node: TCP, Noise (XX), yamux and/or mplex, identify, ping and (optionally)
  * Kad-DHT, with connection limits from the configuration. Nothing else in the project
- * imports libp2p's factories.
+ * imports libp2p's factories. Also the two places the tracker reaches into the node beyond
+ * its events: counting every outbound dial, and pinging over one open connection.
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -16,7 +17,7 @@ import { IpFilter, ipConnectionGater } from './connection-gater.js'
 import type { Config, MuxerName } from '../config.js'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT, SingleKadDHT } from '@libp2p/kad-dht'
-import type { Libp2p, PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
+import type { Connection, Libp2p, PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 
 // A type alias, not an interface: libp2p's ServiceMap wants an index signature.
@@ -65,4 +66,126 @@ export async function createTrackerNode (p2p: Config['p2p'], privateKey: Private
 /** Peers in the DHT routing table; 0 when the DHT is off. (kadDHT() is typed without it.) */
 export function dhtRoutingTableSize (node: TrackerNode): number {
   return (node.services.dht as SingleKadDHT | undefined)?.routingTable.size ?? 0
+}
+
+// --- every outbound dial, counted ----------------------------------------------------------
+
+/** Told of each outbound dial libp2p made, whoever asked for it. */
+export interface DialObserver {
+  succeeded: () => void
+  failed: (err: unknown) => void
+  /** True while this process stops the node on purpose: dials failing then are not counted. */
+  stopping: () => boolean
+  /** `succeeded` or `failed` threw (the dial's own outcome still reaches its caller). */
+  onError?: (err: unknown) => void
+}
+
+interface ProgressEventLike { type: string }
+type ProgressHandler = (evt: ProgressEventLike) => void
+type OpenConnection = (target: unknown, options?: { onProgress?: ProgressHandler } & Record<string, unknown>) => Promise<Connection>
+
+/** Progress events libp2p emits when openConnection does not dial (public: OpenConnectionProgressEvents). */
+const NOT_A_DIAL = new Set(['dial-queue:already-connected', 'dial-queue:already-in-dial-queue'])
+
+/**
+ * Counts every outbound dial the node makes: the tracker's own (bootstrap keeper), Kad-DHT
+ * queries, the ping service, libp2p's reconnect queue. In libp2p 3 each of them goes through
+ * the connection manager's openConnection (libp2p.dial, dialProtocol and openStream call it;
+ * services get the same connection manager through their components), and libp2p emits no
+ * event per dial, so openConnection is wrapped on the node's connection manager. Attach
+ * before the node starts.
+ *
+ * Not counted: a call answered with an already-open connection, or joined to a dial already
+ * in the queue (libp2p's `dial-queue:already-connected` / `already-in-dial-queue` progress
+ * events; the dial it joined is counted once, by its first caller); a call on a node that is
+ * not running; and failures while `stopping()` (dials aborted by our own shutdown).
+ * Returns a function that restores the connection manager.
+ */
+export function observeDials (node: TrackerNode, observer: DialObserver): () => void {
+  const manager = (node as unknown as { components?: { connectionManager?: { openConnection?: unknown } } }).components?.connectionManager
+  if (manager === undefined || typeof manager.openConnection !== 'function') {
+    throw new Error('libp2p connection manager has no openConnection: cannot count dials (libp2p version changed?)')
+  }
+  const hadOwn = Object.prototype.hasOwnProperty.call(manager, 'openConnection')
+  const original = manager.openConnection as OpenConnection
+  const report = (notify: () => void): void => {
+    try {
+      notify()
+    } catch (err) {
+      try { observer.onError?.(err) } catch { /* never into libp2p's dial path */ }
+    }
+  }
+  const notRunning = (): boolean => node.status === 'stopping' || node.status === 'stopped'
+  const wrapped: OpenConnection = async function (this: unknown, target, options = {}) {
+    let dialled = true
+    const onProgress: ProgressHandler = (evt) => {
+      if (NOT_A_DIAL.has(evt.type)) dialled = false
+      options.onProgress?.(evt)
+    }
+    let connection: Connection
+    try {
+      connection = await original.call(this, target, { ...options, onProgress })
+    } catch (err) {
+      const name = (err as { name?: unknown } | null)?.name
+      if (dialled && name !== 'NotStartedError' && !observer.stopping() && !notRunning()) report(() => { observer.failed(err) })
+      throw err
+    }
+    if (dialled) report(() => { observer.succeeded() })
+    return connection
+  }
+  manager.openConnection = wrapped
+  return () => {
+    if (manager.openConnection !== wrapped) return
+    if (hadOwn) manager.openConnection = original
+    else delete manager.openConnection
+  }
+}
+
+// --- ping over one open connection -------------------------------------------------------
+
+export const PING_PROTOCOL = '/ipfs/ping/1.0.0'
+const PING_LENGTH = 32
+
+/**
+ * One ping (the libp2p ping protocol: 32 random bytes echoed back) over this connection, in
+ * ms. Unlike the ping service, which takes a peer ID or address and dials when the peer is no
+ * longer connected, this only opens a stream on the given connection: if it closed, the ping
+ * fails and nothing is dialled.
+ */
+export async function pingConnection (connection: Connection, signal: AbortSignal): Promise<number> {
+  signal.throwIfAborted()
+  const stream = await connection.newStream(PING_PROTOCOL, { signal, runOnLimitedConnection: true })
+  try {
+    const sent = crypto.getRandomValues(new Uint8Array(PING_LENGTH))
+    const echo = new Uint8Array(PING_LENGTH)
+    let received = 0
+    let start = 0
+    const rttMs = await new Promise<number>((resolve, reject) => {
+      const cleanup = (): void => {
+        stream.removeEventListener('message', onMessage)
+        stream.removeEventListener('close', onClose)
+        signal.removeEventListener('abort', onAbort)
+      }
+      const onMessage = (evt: { data: { subarray: () => Uint8Array } }): void => {
+        const chunk = evt.data.subarray()
+        const n = Math.min(chunk.byteLength, PING_LENGTH - received)
+        echo.set(chunk.subarray(0, n), received)
+        received += n
+        if (received === PING_LENGTH) { cleanup(); resolve(performance.now() - start) }
+      }
+      const onClose = (evt: { error?: Error }): void => { cleanup(); reject(evt.error ?? new Error('ping stream closed before the echo')) }
+      const onAbort = (): void => { cleanup(); reject(signal.reason) }
+      stream.addEventListener('message', onMessage)
+      stream.addEventListener('close', onClose)
+      signal.addEventListener('abort', onAbort)
+      start = performance.now()
+      stream.send(sent)
+    })
+    if (!sent.every((byte, i) => echo[i] === byte)) throw new Error('ping echo does not match what was sent')
+    stream.close({ signal }).catch((err: unknown) => { stream.abort(err instanceof Error ? err : new Error(String(err))) })
+    return rttMs
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    throw err
+  }
 }

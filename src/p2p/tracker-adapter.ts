@@ -72,14 +72,27 @@ export function attachTracker (events: Libp2pEventTarget, tracker: PeerTracker, 
 
 /**
  * Feeds peer insight what only libp2p's objects know: why each connection closed and which
- * connections the connection manager pruned. Attach after attachTracker.
+ * connections the connection manager pruned. Attach after attachTracker. Errors are logged
+ * and passed to `onError` (counted as internal errors), never thrown into libp2p.
  *
- * A connection's `close` event says whether it ended with an error, not reliably who asked
- * for a graceful close, so each connection's close() and abort() are wrapped at open to note
- * that this node asked. The per-connection listener runs right after libp2p's own (which
- * dispatches `connection:close` to the tracker), in the same synchronous dispatch.
+ * Who closed a connection is found by wrapping each connection's close() and abort() at open,
+ * because libp2p 3.3 does not tell it on the close: the StreamCloseEvent's `local` field is
+ * undefined for every graceful close, ours and the remote's alike (AbstractMessageStream's
+ * onTransportClosed dispatches `new StreamCloseEvent()` in both cases), and true for any
+ * abort, including the TCP transport aborting on a socket error the remote caused
+ * (@libp2p/tcp socket-to-conn). test/integration/insight-peers.test.ts checks that this is
+ * still so. The per-connection listener runs right after libp2p's own (which dispatches
+ * `connection:close` to the tracker), in the same synchronous dispatch.
  */
-export function attachInsight (events: Libp2pEventTarget, insight: PeerInsight, tracker: PeerTracker, log: Logger): () => void {
+export function attachInsight (events: Libp2pEventTarget, insight: PeerInsight, tracker: PeerTracker, log: Logger, onError?: (event: string) => void): () => void {
+  const failed = (event: string, err: unknown, message: string): void => {
+    try {
+      onError?.(event)
+      log.error({ err, event }, message)
+    } catch {
+      // Never let a failing log or counter escape into libp2p's event dispatch.
+    }
+  }
   const onOpen = (evt: CustomEvent<Connection>): void => {
     try {
       const connection = evt.detail
@@ -94,18 +107,18 @@ export function attachInsight (events: Libp2pEventTarget, insight: PeerInsight, 
           const reason = classifyClose({ shuttingDown: insight.isShuttingDown, closedLocally, status: connection.status, error: closeEvt.error })
           insight.connectionCloseClassified(connection.id, peerId, reason, tracker.now())
         } catch (err) {
-          log.error({ err, event: 'connection close' }, 'error while classifying a connection close')
+          failed('connection close', err, 'error while classifying a connection close')
         }
       }, { once: true })
     } catch (err) {
-      log.error({ err, event: 'connection:open' }, 'error while watching a connection for insight')
+      failed('connection:open', err, 'error while watching a connection for insight')
     }
   }
   const onPrune = (evt: CustomEvent<Connection[]>): void => {
     try {
       insight.connectionsPruned(evt.detail.map(c => c.id), tracker.now())
     } catch (err) {
-      log.error({ err, event: 'connection:prune' }, 'error while counting pruned connections')
+      failed('connection:prune', err, 'error while counting pruned connections')
     }
   }
   events.addEventListener('connection:open', onOpen)

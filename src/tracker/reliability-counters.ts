@@ -5,14 +5,22 @@
  */
 
 export const INTERNAL_ERROR_COMPONENTS = [
-  /** A libp2p event handler threw (connection:open/close, peer:identify). */
+  /**
+   * A handler of libp2p's events or hooks threw: the tracker's (connection:open/close,
+   * peer:identify), peer insight's (connection close classification, connection:prune) and
+   * the dial counter's.
+   */
   'libp2p_event',
   /** An HTTP handler threw or rejected (answered 500). */
   'http',
   /** A promise rejected with nobody listening (usually inside libp2p's stream machinery). */
   'unhandled_rejection',
   /** The web config file changed into something invalid; the last good one stays in force. */
-  'web_config_reload'
+  'web_config_reload',
+  /** The periodic peer report (--tracker.report-interval) threw; the next one runs as usual. */
+  'report',
+  /** RTT sampling (--tracker.rtt-sample-interval) threw; the next tick runs as usual. */
+  'rtt'
 ] as const
 
 export type InternalErrorComponent = typeof INTERNAL_ERROR_COMPONENTS[number]

@@ -1,8 +1,9 @@
 /**
  * Caps on what remote peers tell us, applied before anything is remembered: a peer may
- * announce any agent string and any number of protocols (identify allows 8 KiB per message
- * and several messages), and none of it may make the tracker's memory or labels unbounded.
- * Pure functions; the p2p adapter calls them on every identify result.
+ * announce any agent string and any number of protocols (identify reads up to 10 messages of
+ * up to 8 KiB each, and decodes strings without checking UTF-8), and none of it may make the
+ * tracker's memory unbounded. No announced string is ever a label value: metrics use bounded
+ * agent families and versions. Pure functions; the p2p adapter calls them on every identify result.
  */
 
 /** Longest agent version kept, in characters (real agents are under 100). */
@@ -11,8 +12,6 @@ export const MAX_AGENT_LENGTH = 256
 export const MAX_PROTOCOLS = 128
 /** Longest protocol id kept, in characters. */
 export const MAX_PROTOCOL_LENGTH = 128
-/** Longest label value exported, in characters. */
-export const MAX_LABEL_VALUE_LENGTH = 128
 
 // C0 and C1 controls and DEL: nothing a human-readable agent or protocol id needs.
 // eslint-disable-next-line no-control-regex
@@ -53,12 +52,4 @@ export function sanitizeProtocols (protocols: readonly unknown[] | undefined): s
     kept.add(sanitizeText(protocol, MAX_PROTOCOL_LENGTH))
   }
   return [...kept]
-}
-
-/**
- * A label value safe for any exposition: valid UTF-8, no control characters, capped.
- * (Quotes, backslashes and newlines are escaped by the exposition writer.)
- */
-export function sanitizeLabelValue (value: string): string {
-  return sanitizeText(value, MAX_LABEL_VALUE_LENGTH)
 }

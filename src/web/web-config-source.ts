@@ -2,10 +2,13 @@
  * The web config in force, re-read when the file (or a certificate it names) changes: at
  * most once per check interval, a few stat calls decide whether anything changed. A file
  * that became invalid is logged and counted once, and the last good config stays in force.
- * Turning TLS on or off needs a restart (the listening socket is either TLS or not).
+ * Turning TLS on or off needs a restart (the listening socket is either TLS or not), and so
+ * does any change that would weaken authentication (basic auth off, client certificates no
+ * longer required or verified, client_allowed_sans removed): an empty or truncated file must
+ * never open the endpoints.
  */
 import { loadWebConfig, webConfigFingerprint } from './web-config.js'
-import type { WebConfig } from './web-config.js'
+import type { ClientAuthType, WebConfig } from './web-config.js'
 import type { Logger } from '../log.js'
 
 export interface WebConfigSourceOptions {
@@ -57,9 +60,8 @@ export class WebConfigSource {
     let next: WebConfig
     try {
       next = loadWebConfig(this.file)
-      if ((next.tls === undefined) !== (this.config.tls === undefined)) {
-        throw new Error(`--web.config.file: ${this.file}: turning TLS ${next.tls === undefined ? 'off' : 'on'} needs a restart`)
-      }
+      const refused = refusedReload(this.config, next)
+      if (refused !== undefined) throw new Error(`--web.config.file: ${this.file}: ${refused} needs a restart`)
     } catch (err) {
       this.failedFingerprint = seen
       this.options.onReloadError?.()
@@ -72,6 +74,28 @@ export class WebConfigSource {
     this.options.log.info({ file: this.file, tls: next.tls !== undefined, basicAuthUsers: next.basicAuthUsers.size }, 'web config file reloaded')
     for (const listener of this.listeners) listener(next)
   }
+}
+
+/** How much a client auth type demands of a client: 0 nothing, 1 any certificate, 2 a verified one. */
+const CLIENT_CERT_DEMAND: Record<ClientAuthType, number> = {
+  NoClientCert: 0,
+  RequestClientCert: 0,
+  VerifyClientCertIfGiven: 0,
+  RequireAnyClientCert: 1,
+  RequireAndVerifyClientCert: 2
+}
+
+/** Why a reload from `current` to `next` cannot apply without a restart; undefined when it can. */
+export function refusedReload (current: WebConfig, next: WebConfig): string | undefined {
+  if ((next.tls === undefined) !== (current.tls === undefined)) return `turning TLS ${next.tls === undefined ? 'off' : 'on'}`
+  if (current.basicAuthUsers.size > 0 && next.basicAuthUsers.size === 0) return 'turning basic authentication off (no basic_auth_users left)'
+  if (current.tls !== undefined && next.tls !== undefined) {
+    if (CLIENT_CERT_DEMAND[next.tls.clientAuth] < CLIENT_CERT_DEMAND[current.tls.clientAuth]) {
+      return `weakening client certificate authentication (client_auth_type ${current.tls.clientAuth} to ${next.tls.clientAuth})`
+    }
+    if (current.tls.clientAllowedSans !== undefined && next.tls.clientAllowedSans === undefined) return 'removing tls_server_config.client_allowed_sans'
+  }
+  return undefined
 }
 
 /**

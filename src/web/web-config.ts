@@ -1,12 +1,17 @@
 /**
- * The web config file (--web.config.file) in Prometheus exporter-toolkit's schema:
+ * The web config file (--web.config.file) in Prometheus exporter-toolkit's schema
+ * (github.com/prometheus/exporter-toolkit, web/tls_config.go and docs/web-configuration.md):
  *
- *   tls_server_config: { cert_file, key_file, client_auth_type, client_ca_file, min_version, max_version }
+ *   tls_server_config: { cert | cert_file, key | key_file, client_auth_type, client_ca | client_ca_file,
+ *                        client_allowed_sans, min_version, max_version, cipher_suites,
+ *                        curve_preferences, prefer_server_cipher_suites }
  *   http_server_config: { headers: { <allowed header>: value }, http2 }
  *   basic_auth_users: { <user>: <bcrypt hash> }
+ *   rate_limit: { interval, burst }
  *
  * Parsing is pure (text in, spec or WebConfigError out); loading reads the certificate files
- * and checks that they form a usable TLS context. Every error is one line naming the file.
+ * and checks that they form a usable TLS context. Every error is one line naming the file
+ * and the key.
  */
 import { readFileSync, statSync } from 'node:fs'
 import { createSecureContext } from 'node:tls'
@@ -16,10 +21,41 @@ import { ConfigError } from '../config.js'
 
 export const CLIENT_AUTH_TYPES = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const
 export type ClientAuthType = typeof CLIENT_AUTH_TYPES[number]
+/** exporter-toolkit keeps this old name for RequireAnyClientCert. */
+const CLIENT_AUTH_ALIASES: Record<string, ClientAuthType> = { RequireClientCert: 'RequireAnyClientCert' }
 
 export const TLS_VERSIONS = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' } as const
 export type TlsVersionName = keyof typeof TLS_VERSIONS
 export type NodeTlsVersion = typeof TLS_VERSIONS[TlsVersionName]
+const TLS_VERSION_ORDER: readonly NodeTlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']
+
+/**
+ * The cipher suites Go's tls.CipherSuites() lists (the ones exporter-toolkit accepts), with
+ * their OpenSSL names. As in Go, the list applies to TLS 1.2 and below: the TLS 1.3 suites
+ * are accepted and change nothing (TLS 1.3 keeps its default suites).
+ */
+const CIPHER_SUITES: Record<string, string | null> = {
+  TLS_AES_128_GCM_SHA256: null,
+  TLS_AES_256_GCM_SHA384: null,
+  TLS_CHACHA20_POLY1305_SHA256: null,
+  TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA: 'ECDHE-ECDSA-AES128-SHA',
+  TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA: 'ECDHE-ECDSA-AES256-SHA',
+  TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: 'ECDHE-RSA-AES128-SHA',
+  TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA: 'ECDHE-RSA-AES256-SHA',
+  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: 'ECDHE-ECDSA-AES128-GCM-SHA256',
+  TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: 'ECDHE-ECDSA-AES256-GCM-SHA384',
+  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 'ECDHE-RSA-AES128-GCM-SHA256',
+  TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: 'ECDHE-RSA-AES256-GCM-SHA384',
+  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-RSA-CHACHA20-POLY1305',
+  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-ECDSA-CHACHA20-POLY1305',
+  TLS_RSA_WITH_AES_128_CBC_SHA: 'AES128-SHA',
+  TLS_RSA_WITH_AES_256_CBC_SHA: 'AES256-SHA',
+  TLS_RSA_WITH_AES_128_GCM_SHA256: 'AES128-GCM-SHA256',
+  TLS_RSA_WITH_AES_256_GCM_SHA384: 'AES256-GCM-SHA384'
+}
+
+/** exporter-toolkit's curve names and OpenSSL's. */
+const CURVES: Record<string, string> = { CurveP256: 'P-256', CurveP384: 'P-384', CurveP521: 'P-521', X25519: 'X25519' }
 
 /**
  * The security headers exporter-toolkit allows, with the values it allows (undefined: any
@@ -36,15 +72,41 @@ const ALLOWED_HEADERS: Record<string, { name: string, values?: readonly string[]
 /** Largest web config file read; real ones are a few hundred bytes. */
 export const MAX_WEB_CONFIG_BYTES = 1024 * 1024
 
-const BCRYPT_HASH = /^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/
+/** bcrypt's own range of costs (log2 of the rounds). */
+export const BCRYPT_MIN_COST = 4
+/**
+ * The highest bcrypt cost accepted. Every check of a new (or wrong) password runs bcrypt once;
+ * bcryptjs (pure JS) takes about 90 ms at cost 10 and 370 ms at cost 12 on the reference machine,
+ * 1.5 s at cost 14. At 12, a new credential waits at most two checks (~0.75 s here, a few
+ * seconds on a small ARM board), well inside Prometheus' default 10 s scrape timeout.
+ */
+export const BCRYPT_MAX_COST = 12
+const BCRYPT_HASH = /^\$2[aby]?\$(\d\d)\$[./A-Za-z0-9]{53}$/
+
+/** A certificate, key or CA: a file (path resolved against the config file's folder) or inline PEM. */
+export type PemSource = { file: string } | { pem: string }
 
 export interface TlsSpec {
-  certFile: string
-  keyFile: string
-  clientCaFile: string | undefined
+  cert: PemSource
+  key: PemSource
+  clientCa: PemSource | undefined
   clientAuth: ClientAuthType
   minVersion: NodeTlsVersion
   maxVersion: NodeTlsVersion
+  /** OpenSSL cipher list for TLS 1.2 and below; undefined: Node's default. */
+  ciphers: string | undefined
+  /** OpenSSL curve list (ECDHE groups, all TLS versions); undefined: Node's default. */
+  ecdhCurve: string | undefined
+  /** prefer_server_cipher_suites (default true). */
+  honorCipherOrder: boolean
+  /** A client certificate must carry one of these SANs (DNS, IP, e-mail or URI, exact match). */
+  clientAllowedSans: readonly string[] | undefined
+}
+
+/** rate_limit: a token bucket over all requests, `burst` deep, one token back every `intervalMs`. */
+export interface RateLimitSpec {
+  intervalMs: number
+  burst: number
 }
 
 /** What the file says, with paths resolved against the file's folder. */
@@ -54,6 +116,7 @@ export interface WebConfigSpec {
   basicAuthUsers: ReadonlyMap<string, string>
   /** Extra response headers, canonical name -> value. */
   headers: ReadonlyArray<readonly [string, string]>
+  rateLimit: RateLimitSpec | undefined
 }
 
 export interface TlsMaterial {
@@ -67,12 +130,16 @@ export interface WebConfig extends WebConfigSpec {
   tlsMaterial: TlsMaterial | undefined
 }
 
-export const EMPTY_WEB_CONFIG: WebConfig = { tls: undefined, basicAuthUsers: new Map(), headers: [], tlsMaterial: undefined }
+export const EMPTY_WEB_CONFIG: WebConfig = { tls: undefined, basicAuthUsers: new Map(), headers: [], rateLimit: undefined, tlsMaterial: undefined }
 
 /** A problem in the web config file; the message is one line and names the flag and file. */
 export class WebConfigError extends ConfigError {}
 
 type Fail = (problem: string) => never
+
+const TOP_LEVEL_KEYS = ['tls_server_config', 'http_server_config', 'basic_auth_users', 'rate_limit']
+const TLS_KEYS = ['cert', 'key', 'client_ca', 'cert_file', 'key_file', 'client_auth_type', 'client_ca_file', 'client_allowed_sans',
+  'min_version', 'max_version', 'cipher_suites', 'curve_preferences', 'prefer_server_cipher_suites']
 
 /** Parses the file's text. `file` is used for messages and to resolve relative paths. */
 export function parseWebConfig (text: string, file: string): WebConfigSpec {
@@ -84,45 +151,112 @@ export function parseWebConfig (text: string, file: string): WebConfigSpec {
     const e = err as { reason?: string, mark?: { line?: number }, message?: string }
     fail(`not valid YAML${e.mark?.line === undefined ? '' : ` (line ${e.mark.line + 1})`}: ${e.reason ?? e.message ?? String(err)}`)
   }
-  if (doc === undefined || doc === null) return { tls: undefined, basicAuthUsers: new Map(), headers: [] }
+  if (doc === undefined || doc === null) return { tls: undefined, basicAuthUsers: new Map(), headers: [], rateLimit: undefined }
   const root = mapping(doc, 'the top level', fail)
-  onlyKeys(root, ['tls_server_config', 'http_server_config', 'basic_auth_users'], 'the top level', fail)
+  onlyKeys(root, TOP_LEVEL_KEYS, 'the top level', fail)
   const base = dirname(resolve(file))
   return {
     tls: root.tls_server_config === undefined || root.tls_server_config === null ? undefined : parseTls(root.tls_server_config, base, fail),
     basicAuthUsers: parseUsers(root.basic_auth_users, fail),
-    headers: parseHttpServerConfig(root.http_server_config, fail)
+    headers: parseHttpServerConfig(root.http_server_config, fail),
+    rateLimit: parseRateLimit(root.rate_limit, fail)
   }
 }
 
-function parseTls (value: unknown, base: string, fail: Fail): TlsSpec {
+function parseTls (value: unknown, base: string, fail: Fail): TlsSpec | undefined {
   const tls = mapping(value, 'tls_server_config', fail)
-  onlyKeys(tls, ['cert_file', 'key_file', 'client_auth_type', 'client_ca_file', 'min_version', 'max_version'], 'tls_server_config', fail)
-  const certFile = optionalString(tls.cert_file, 'tls_server_config.cert_file', fail)
-  const keyFile = optionalString(tls.key_file, 'tls_server_config.key_file', fail)
-  if (certFile === undefined || certFile === '') fail('tls_server_config.cert_file is required')
-  if (keyFile === undefined || keyFile === '') fail('tls_server_config.key_file is required')
-  const clientCaFile = optionalString(tls.client_ca_file, 'tls_server_config.client_ca_file', fail)
-  const clientAuthText = optionalString(tls.client_auth_type, 'tls_server_config.client_auth_type', fail)
-  // As exporter-toolkit: a CA file without an auth type means verifying client certificates.
-  const clientAuth: ClientAuthType = clientAuthText === undefined || clientAuthText === ''
-    ? (clientCaFile === undefined || clientCaFile === '' ? 'NoClientCert' : 'RequireAndVerifyClientCert')
+  onlyKeys(tls, TLS_KEYS, 'tls_server_config', fail)
+  const text = (key: string): string | undefined => {
+    const v = optionalString(tls[key], `tls_server_config.${key}`, fail)
+    return v === '' ? undefined : v
+  }
+  const certFile = text('cert_file')
+  const cert = text('cert')
+  const keyFile = text('key_file')
+  const key = text('key')
+  const clientCaFile = text('client_ca_file')
+  const clientCa = text('client_ca')
+  const clientAuthText = text('client_auth_type')
+  // As exporter-toolkit: TLS is on when any of these is set; `tls_server_config: {}` is plain HTTP.
+  const enabled = [certFile, cert, keyFile, key, clientCaFile, clientCa, clientAuthText].some(v => v !== undefined)
+  if (!enabled) {
+    // exporter-toolkit would serve plain HTTP here and ignore the rest; a TLS setting without
+    // a certificate is a mistake that must not go unnoticed.
+    const stray = TLS_KEYS.find(k => k !== 'prefer_server_cipher_suites' && tls[k] !== undefined && tls[k] !== null && tls[k] !== '')
+    if (stray !== undefined) fail(`tls_server_config.${stray} is set but there is no cert_file or cert: TLS would be off (give cert_file and key_file, or remove tls_server_config)`)
+    return undefined
+  }
+
+  const pem = (fileValue: string | undefined, inline: string | undefined, fileKey: string, inlineKey: string): PemSource | undefined => {
+    if (fileValue !== undefined && inline !== undefined) fail(`give tls_server_config.${inlineKey} or tls_server_config.${fileKey}, not both`)
+    if (fileValue !== undefined) return { file: resolve(base, fileValue) }
+    if (inline !== undefined) {
+      if (!inline.includes('-----BEGIN ')) fail(`tls_server_config.${inlineKey} must be PEM text (-----BEGIN ...); for a path use tls_server_config.${fileKey}`)
+      return { pem: inline }
+    }
+    return undefined
+  }
+  const certSource = pem(certFile, cert, 'cert_file', 'cert') ?? fail('tls_server_config.cert_file (or cert) is required')
+  const keySource = pem(keyFile, key, 'key_file', 'key') ?? fail('tls_server_config.key_file (or key) is required')
+  const clientCaSource = pem(clientCaFile, clientCa, 'client_ca_file', 'client_ca')
+
+  const clientAuth: ClientAuthType = clientAuthText === undefined
+    ? 'NoClientCert'
     : (CLIENT_AUTH_TYPES as readonly string[]).includes(clientAuthText)
         ? clientAuthText as ClientAuthType
-        : fail(`tls_server_config.client_auth_type "${clientAuthText}" is not one of ${CLIENT_AUTH_TYPES.join(', ')}`)
-  if ((clientAuth === 'VerifyClientCertIfGiven' || clientAuth === 'RequireAndVerifyClientCert') && (clientCaFile === undefined || clientCaFile === '')) {
-    fail(`tls_server_config.client_auth_type ${clientAuth} needs tls_server_config.client_ca_file`)
+        : Object.hasOwn(CLIENT_AUTH_ALIASES, clientAuthText)
+          ? CLIENT_AUTH_ALIASES[clientAuthText] as ClientAuthType
+          : fail(`tls_server_config.client_auth_type "${clientAuthText}" is not one of ${CLIENT_AUTH_TYPES.join(', ')}`)
+  const caKey = clientCaFile !== undefined ? 'client_ca_file' : 'client_ca'
+  if (clientCaSource !== undefined && clientAuth === 'NoClientCert') {
+    // exporter-toolkit: "client CA's have been configured without a Client Auth Policy".
+    fail(`tls_server_config.${caKey} is set but client_auth_type is ${clientAuthText === undefined ? 'not set (NoClientCert)' : 'NoClientCert'}: set tls_server_config.client_auth_type (RequireAndVerifyClientCert checks client certificates against the CA)`)
   }
+  if ((clientAuth === 'VerifyClientCertIfGiven' || clientAuth === 'RequireAndVerifyClientCert') && clientCaSource === undefined) {
+    // exporter-toolkit would verify against the system's public roots: never what is meant here.
+    fail(`tls_server_config.client_auth_type ${clientAuth} needs tls_server_config.client_ca_file (or client_ca)`)
+  }
+
+  const clientAllowedSans = stringList(tls.client_allowed_sans, 'tls_server_config.client_allowed_sans', fail)
+  if (clientAllowedSans !== undefined) {
+    if (clientAllowedSans.length === 0) fail('tls_server_config.client_allowed_sans is empty: list the allowed SANs, or remove it')
+    if (clientAuth !== 'RequireAnyClientCert' && clientAuth !== 'RequireAndVerifyClientCert') {
+      fail(`tls_server_config.client_allowed_sans needs client_auth_type RequireAnyClientCert or RequireAndVerifyClientCert (not ${clientAuth}): otherwise a client may connect without a certificate`)
+    }
+  }
+
   const minVersion = tlsVersion(tls.min_version, 'min_version', 'TLS12', fail)
   const maxVersion = tlsVersion(tls.max_version, 'max_version', 'TLS13', fail)
-  if (minVersion > maxVersion) fail('tls_server_config.min_version is above max_version')
+  if (TLS_VERSION_ORDER.indexOf(minVersion) > TLS_VERSION_ORDER.indexOf(maxVersion)) fail('tls_server_config.min_version is above max_version')
+
+  const cipherNames = stringList(tls.cipher_suites, 'tls_server_config.cipher_suites', fail)
+  const ciphers: string[] = []
+  for (const name of cipherNames ?? []) {
+    if (!Object.hasOwn(CIPHER_SUITES, name)) fail(`tls_server_config.cipher_suites: "${name}" is not one of ${Object.keys(CIPHER_SUITES).join(', ')}`)
+    const openssl = CIPHER_SUITES[name]
+    if (openssl !== null && openssl !== undefined && !ciphers.includes(openssl)) ciphers.push(openssl)
+  }
+  const curveNames = stringList(tls.curve_preferences, 'tls_server_config.curve_preferences', fail)
+  const curves: string[] = []
+  for (const name of curveNames ?? []) {
+    const openssl = Object.hasOwn(CURVES, name) ? CURVES[name] : undefined
+    if (openssl === undefined) fail(`tls_server_config.curve_preferences: "${name}" is not one of ${Object.keys(CURVES).join(', ')}`)
+    if (!curves.includes(openssl)) curves.push(openssl)
+  }
+  const prefer = tls.prefer_server_cipher_suites
+  if (prefer !== undefined && prefer !== null && typeof prefer !== 'boolean') fail('tls_server_config.prefer_server_cipher_suites must be true or false')
+
   return {
-    certFile: resolve(base, certFile),
-    keyFile: resolve(base, keyFile),
-    clientCaFile: clientCaFile === undefined || clientCaFile === '' ? undefined : resolve(base, clientCaFile),
+    cert: certSource,
+    key: keySource,
+    clientCa: clientCaSource,
     clientAuth,
     minVersion,
-    maxVersion
+    maxVersion,
+    ciphers: ciphers.length === 0 ? undefined : ciphers.join(':'),
+    ecdhCurve: curves.length === 0 ? undefined : curves.join(':'),
+    honorCipherOrder: prefer !== false,
+    clientAllowedSans
   }
 }
 
@@ -133,6 +267,11 @@ function tlsVersion (value: unknown, key: string, fallback: TlsVersionName, fail
   return TLS_VERSIONS[text as TlsVersionName]
 }
 
+/** The cost of a bcrypt hash (the two digits after the version). */
+export function bcryptCost (hash: string): number {
+  return Number(BCRYPT_HASH.exec(hash)?.[1] ?? NaN)
+}
+
 function parseUsers (value: unknown, fail: Fail): Map<string, string> {
   const users = new Map<string, string>()
   if (value === undefined || value === null) return users
@@ -140,6 +279,11 @@ function parseUsers (value: unknown, fail: Fail): Map<string, string> {
   for (const [user, hash] of Object.entries(map)) {
     if (user === '' || user.includes(':')) fail(`basic_auth_users: user name "${user}" must be non-empty and without ':'`)
     if (typeof hash !== 'string' || !BCRYPT_HASH.test(hash)) fail(`basic_auth_users.${user} is not a bcrypt hash (make one with htpasswd -nBC 10 "" | tr -d ':\\n')`)
+    const cost = bcryptCost(hash)
+    if (cost < BCRYPT_MIN_COST || cost > 31) fail(`basic_auth_users.${user}: bcrypt cost ${cost} is outside bcrypt's range ${BCRYPT_MIN_COST}..31`)
+    if (cost > BCRYPT_MAX_COST) {
+      fail(`basic_auth_users.${user}: bcrypt cost ${cost} is above ${BCRYPT_MAX_COST}, the most accepted (each wrong password would cost seconds of CPU); make the hash with htpasswd -nBC 10`)
+    }
     users.set(user, hash)
   }
   return users
@@ -166,6 +310,38 @@ function parseHttpServerConfig (value: unknown, fail: Fail): Array<[string, stri
   return headers
 }
 
+const GO_DURATION_UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+
+/** A Go duration (`1s`, `250ms`, `1m30s`, `0`) in milliseconds, as exporter-toolkit reads rate_limit.interval. */
+function goDuration (value: unknown, key: string, fail: Fail): number {
+  if (value === 0 || value === '0') return 0
+  if (typeof value !== 'string' || value === '') fail(`${key} must be a duration such as 1s, 250ms or 1m30s`)
+  let rest = value
+  let total = 0
+  const part = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/
+  while (rest !== '') {
+    const match = part.exec(rest)
+    if (match === null) fail(`${key} "${value}" is not a duration such as 1s, 250ms or 1m30s`)
+    total += Number(match[1]) * (GO_DURATION_UNITS_MS[match[2] as string] as number)
+    rest = rest.slice(match[0].length)
+  }
+  if (!Number.isFinite(total)) fail(`${key} "${value}" is too long`)
+  return total
+}
+
+function parseRateLimit (value: unknown, fail: Fail): RateLimitSpec | undefined {
+  if (value === undefined || value === null) return undefined
+  const limit = mapping(value, 'rate_limit', fail)
+  onlyKeys(limit, ['interval', 'burst'], 'rate_limit', fail)
+  const intervalMs = limit.interval === undefined || limit.interval === null ? 0 : goDuration(limit.interval, 'rate_limit.interval', fail)
+  const burst = limit.burst ?? 0
+  if (typeof burst !== 'number' || !Number.isInteger(burst) || burst < 0 || burst > 1_000_000) fail('rate_limit.burst must be a whole number from 0 to 1000000')
+  // As exporter-toolkit: an interval of 0 (or none) turns the limiter off.
+  if (intervalMs === 0) return undefined
+  if (burst === 0) fail('rate_limit.burst is 0 with an interval set: every request would be refused (give a burst of at least 1)')
+  return { intervalMs, burst }
+}
+
 function mapping (value: unknown, where: string, fail: Fail): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${where} must be a mapping`)
   return value as Record<string, unknown>
@@ -183,6 +359,12 @@ function optionalString (value: unknown, key: string, fail: Fail): string | unde
   return value
 }
 
+function stringList (value: unknown, key: string, fail: Fail): string[] | undefined {
+  if (value === undefined || value === null) return undefined
+  if (!Array.isArray(value) || value.some(v => typeof v !== 'string' || v === '')) fail(`${key} must be a list of non-empty strings`)
+  return value as string[]
+}
+
 function oneLine (text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\r\n\u0000-\u001f]+/g, ' ').trim().slice(0, 500)
@@ -192,10 +374,11 @@ function oneLine (text: string): string {
 export function loadWebConfig (file: string): WebConfig {
   const spec = parseWebConfig(readText(file, file), file)
   if (spec.tls === undefined) return { ...spec, tlsMaterial: undefined }
+  const read = (source: PemSource, key: string): Buffer => 'file' in source ? readBytes(source.file, key, file) : Buffer.from(source.pem, 'utf8')
   const tlsMaterial: TlsMaterial = {
-    cert: readBytes(spec.tls.certFile, 'tls_server_config.cert_file', file),
-    key: readBytes(spec.tls.keyFile, 'tls_server_config.key_file', file),
-    ca: spec.tls.clientCaFile === undefined ? undefined : readBytes(spec.tls.clientCaFile, 'tls_server_config.client_ca_file', file)
+    cert: read(spec.tls.cert, 'tls_server_config.cert_file'),
+    key: read(spec.tls.key, 'tls_server_config.key_file'),
+    ca: spec.tls.clientCa === undefined ? undefined : read(spec.tls.clientCa, 'tls_server_config.client_ca_file')
   }
   try {
     createSecureContext(secureContextOptions(spec.tls, tlsMaterial))
@@ -205,13 +388,27 @@ export function loadWebConfig (file: string): WebConfig {
   return { ...spec, tlsMaterial }
 }
 
-export function secureContextOptions (tls: TlsSpec, material: TlsMaterial): { cert: Buffer, key: Buffer, ca?: Buffer, minVersion: NodeTlsVersion, maxVersion: NodeTlsVersion } {
+export interface SecureContextSettings {
+  cert: Buffer
+  key: Buffer
+  ca?: Buffer
+  minVersion: NodeTlsVersion
+  maxVersion: NodeTlsVersion
+  ciphers?: string
+  ecdhCurve?: string
+  honorCipherOrder: boolean
+}
+
+export function secureContextOptions (tls: TlsSpec, material: TlsMaterial): SecureContextSettings {
   return {
     cert: material.cert,
     key: material.key,
     ...(material.ca === undefined ? {} : { ca: material.ca }),
     minVersion: tls.minVersion,
-    maxVersion: tls.maxVersion
+    maxVersion: tls.maxVersion,
+    ...(tls.ciphers === undefined ? {} : { ciphers: tls.ciphers }),
+    ...(tls.ecdhCurve === undefined ? {} : { ecdhCurve: tls.ecdhCurve }),
+    honorCipherOrder: tls.honorCipherOrder
   }
 }
 
@@ -222,8 +419,9 @@ export function secureContextOptions (tls: TlsSpec, material: TlsMaterial): { ce
 export function webConfigFingerprint (file: string, config: WebConfig | undefined): string {
   const paths = [file]
   if (config?.tls !== undefined) {
-    paths.push(config.tls.certFile, config.tls.keyFile)
-    if (config.tls.clientCaFile !== undefined) paths.push(config.tls.clientCaFile)
+    for (const source of [config.tls.cert, config.tls.key, config.tls.clientCa]) {
+      if (source !== undefined && 'file' in source) paths.push(source.file)
+    }
   }
   let out = ''
   for (const path of paths) {

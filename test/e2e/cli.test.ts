@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from 'vitest'
+import { DEFAULTS, envName } from '../../src/config.js'
+import { FLAGS } from '../../src/cli/flags.js'
 import { METRICS } from '../../src/metrics/definitions.js'
 import { startCliTracker, runCliToExit } from '../support/cli.js'
-import { parseExposition, sumOf, valueOf } from '../support/exposition.js'
+import { parseExposition, samplesOf, sumOf, valueOf } from '../support/exposition.js'
 import { createTestPeer, waitFor } from '../support/peers.js'
-import { promtool } from '../support/promtool.js'
+import { lintFindings, parseOpenMetrics, promtool } from '../support/promtool.js'
 import type { CliRun } from '../support/cli.js'
 import type { Exposition } from '../support/exposition.js'
 import type { Libp2p } from '@libp2p/interface'
@@ -90,10 +92,10 @@ describe('the CLI with real peers', () => {
     const run = await tracker(['--p2p.bootstrap='])
     const { text, contentType } = await scrape(run.url)
     expect(contentType).toBe('text/plain; version=0.0.4; charset=utf-8')
-    const lint = await promtool(['check', 'metrics'], text)
-    expect(lint.output).not.toMatch(/libp2p_tracker_/)
+    const findings = await lintFindings(text)
+    expect(findings.join('\n')).not.toMatch(/libp2p_tracker_/)
     // prom-client's nodejs_active_*_total gauges are the only findings (a known prom-client naming).
-    for (const line of lint.output.trim().split('\n').filter(l => l !== '')) expect(line).toMatch(/^nodejs_active_\w+_total non-counter metrics/)
+    for (const line of findings) expect(line).toMatch(/^nodejs_active_\w+_total non-counter metrics/)
 
     const bare = await tracker(['--p2p.bootstrap=', '--web.disable-exporter-metrics'])
     const bareText = (await scrape(bare.url)).text
@@ -107,10 +109,19 @@ describe('the CLI with real peers', () => {
     const response = await fetch(`${run.url}/prom`, { headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' } })
     expect(response.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8')
     const body = await response.text()
-    expect(body.endsWith('# EOF\n')).toBe(true)
-    expect(body.match(/# EOF/g)).toHaveLength(1)
-    expect(body).toContain('# TYPE libp2p_tracker_peer_connects counter\n')
-    expect(body).toContain('libp2p_tracker_peer_connects_total{direction="inbound"} 0\n')
+    // Prometheus' own OpenMetrics parser reads it (it refuses a body without its final # EOF).
+    const om = await parseOpenMetrics(body)
+    expect(om.types.get('libp2p_tracker_peer_connects')).toBe('counter')
+    expect(valueOf(om, 'libp2p_tracker_peer_connects_total', { direction: 'inbound' })).toBe(0)
+    expect(valueOf(om, 'libp2p_tracker_peer_connects_total', { direction: 'outbound' })).toBe(0)
+    expect(valueOf(om, METRICS.connectedPeers.name)).toBe(0)
+    expect(samplesOf(om, METRICS.buildInfo.name)).toHaveLength(1)
+    await expect(parseOpenMetrics(body.replace(/# EOF\n$/, ''))).rejects.toThrow(/EOF/)
+    // The same samples as the text format of the same moment (nothing changes without peers).
+    const text = parseExposition(await (await fetch(`${run.url}/prom`)).text())
+    const tracked = (m: typeof om): string[] => m.samples.filter(x => x.name.startsWith('libp2p_tracker_') && !x.name.endsWith('_created') && x.name !== METRICS.startTime.name)
+      .map(x => `${x.name}${JSON.stringify(Object.entries(x.labels).sort())} ${x.value}`).sort()
+    expect(tracked(om)).toEqual(tracked(text))
 
     expect((await fetch(`${run.url}/metrics`)).status).toBe(404)
     const landing = await (await fetch(`${run.url}/`)).text()
@@ -138,6 +149,46 @@ describe('the CLI with real peers', () => {
   })
 })
 
+describe('the CLI\'s libp2p limits and muxers, with real peers', () => {
+  it('--p2p.muxers=mplex: an mplex peer connects, a yamux-only peer cannot, and only mplex label sets are exported', async () => {
+    const run = await tracker(['--p2p.bootstrap=', '--p2p.muxers=mplex'])
+    const addrs = run.listenAddrs.map(a => multiaddr(a))
+    const yamuxOnly = await peer({ listen: false, muxers: ['yamux'] })
+    await expect(yamuxOnly.dial(addrs)).rejects.toThrow()
+    const mplexOnly = await peer({ listen: false, muxers: ['mplex'] })
+    await mplexOnly.dial(addrs)
+    let m!: Exposition
+    await waitFor('the mplex peer', async () => { m = await metrics(run.url); return valueOf(m, METRICS.connectedPeers.name) === 1 })
+    expect(valueOf(m, METRICS.openConnections.name, { direction: 'inbound', transport: 'tcp', encryption: 'noise', muxer: 'mplex' })).toBe(1)
+    expect(sumOf(m, METRICS.connectionsOpened.name)).toBe(1) // the yamux-only peer never got a connection
+    expect(valueOf(m, METRICS.peerConnects.name, { direction: 'inbound' })).toBe(1)
+    for (const name of [METRICS.openConnections.name, METRICS.connectionsOpened.name, METRICS.connectionsClosed.name]) {
+      expect(samplesOf(m, name).map(x => x.labels.muxer)).not.toContain('yamux')
+    }
+    expect(run.logs().filter(l => l.msg === 'peer connected').map(l => l.peerId)).toEqual([mplexOnly.peerId.toString()])
+  })
+
+  it('--p2p.max-connections caps the connections: the peer over the cap is refused until one leaves', async () => {
+    const run = await tracker(['--p2p.bootstrap=', '--p2p.max-connections=2'])
+    const addrs = run.listenAddrs.map(a => multiaddr(a))
+    const [a, b, c] = await Promise.all([peer({ listen: false }), peer({ listen: false }), peer({ listen: false })]) as [Libp2p, Libp2p, Libp2p]
+    await a.dial(addrs)
+    await b.dial(addrs)
+    await waitFor('two peers', async () => valueOf(await metrics(run.url), METRICS.connectedPeers.name) === 2)
+    await expect(c.dial(addrs)).rejects.toThrow()
+    let m = await metrics(run.url)
+    expect(valueOf(m, METRICS.connectedPeers.name)).toBe(2)
+    expect(sumOf(m, METRICS.connectionsOpened.name)).toBe(2)
+
+    await a.stop()
+    await waitFor('the first peer to leave', async () => valueOf(await metrics(run.url), METRICS.connectedPeers.name) === 1)
+    await c.dial(addrs)
+    await waitFor('the refused peer to get in', async () => { m = await metrics(run.url); return valueOf(m, METRICS.connectedPeers.name) === 2 })
+    expect(valueOf(m, METRICS.peerConnects.name, { direction: 'inbound' })).toBe(3)
+    expect(valueOf(m, METRICS.peerDisconnects.name, { direction: 'inbound' })).toBe(1)
+  })
+})
+
 describe('the CLI with bad input', () => {
   async function expectUsageError (args: string[], message: string | RegExp, env: Record<string, string> = {}): Promise<void> {
     const { code, stderr, stdout } = await runCliToExit(args, env)
@@ -157,9 +208,26 @@ describe('the CLI with bad input', () => {
     await expectUsageError(['--p2p.listen=/ip4/300.0.0.1/tcp/1'], 'libp2p-peer-tracker: --p2p.listen: "/ip4/300.0.0.1/tcp/1" is not a valid multiaddr')
   })
 
+  it('rejects a bootstrap address whose peer ID is invalid or truncated, from a flag or the environment', async () => {
+    await expectUsageError(['--p2p.bootstrap=/ip4/1.2.3.4/tcp/1/p2p/notapeerid'],
+      'libp2p-peer-tracker: --p2p.bootstrap: "/ip4/1.2.3.4/tcp/1/p2p/notapeerid" has an invalid peer ID "notapeerid" (expected one like 12D3KooW... or Qm...)')
+    const truncated = '/ip4/1.2.3.4/tcp/4001/p2p/QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGA'
+    await expectUsageError([`--p2p.bootstrap=${truncated}`], /^libp2p-peer-tracker: --p2p\.bootstrap: ".*" has an invalid peer ID "QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGA"/)
+    await expectUsageError([], /^libp2p-peer-tracker: LIBP2P_TRACKER_P2P_BOOTSTRAP \(--p2p\.bootstrap\): ".*" has an invalid peer ID "QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGA"/,
+      { LIBP2P_TRACKER_P2P_BOOTSTRAP: `/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWApmhCDoUFED7qJcRjPVrbmAjmATuxCeZrMD9d5CLPFNf,${truncated}` })
+  })
+
+  it('rejects a listen address that names a peer', async () => {
+    await expectUsageError(['--p2p.listen=/ip4/127.0.0.1/tcp/0/p2p/12D3KooWApmhCDoUFED7qJcRjPVrbmAjmATuxCeZrMD9d5CLPFNf'],
+      'libp2p-peer-tracker: --p2p.listen: "/ip4/127.0.0.1/tcp/0/p2p/12D3KooWApmhCDoUFED7qJcRjPVrbmAjmATuxCeZrMD9d5CLPFNf" names a peer (/p2p/12D3KooWApmhCDoUFED7qJcRjPVrbmAjmATuxCeZrMD9d5CLPFNf); a listen address is this node\'s own, without /p2p/ (libp2p adds this node\'s peer ID itself)')
+  })
+
   it('rejects a bad number and a bad duration, also from the environment', async () => {
-    await expectUsageError(['--p2p.bootstrap='], 'libp2p-peer-tracker: --tracker.max-peer-series: "lots" is not a whole number', { LIBP2P_TRACKER_TRACKER_MAX_PEER_SERIES: 'lots' })
+    await expectUsageError(['--p2p.bootstrap='], 'libp2p-peer-tracker: LIBP2P_TRACKER_TRACKER_MAX_PEER_SERIES (--tracker.max-peer-series): "lots" is not a whole number', { LIBP2P_TRACKER_TRACKER_MAX_PEER_SERIES: 'lots' })
     await expectUsageError(['--tracker.report-interval=soon'], /^libp2p-peer-tracker: --tracker.report-interval: "soon" is not a duration/)
+    // Errors found at start-up are attributed to the variable too.
+    await expectUsageError(['--p2p.bootstrap=', '--p2p.listen=/ip4/127.0.0.1/tcp/0'], /^libp2p-peer-tracker: LIBP2P_TRACKER_WEB_LISTEN_ADDRESS \(--web\.listen-address\): 192\.0\.2\.1:0 is not an address of this machine$/,
+      { LIBP2P_TRACKER_WEB_LISTEN_ADDRESS: '192.0.2.1:0' })
   })
 
   it('lets a flag win over its environment variable', async () => {
@@ -201,12 +269,26 @@ describe('the CLI with bad input', () => {
     await expectUsageError([`--p2p.identity-file=${join(dir, 'missing', 'id.key')}`, '--p2p.bootstrap='], /^libp2p-peer-tracker: --p2p.identity-file: cannot create .*: ENOENT$/)
   })
 
-  it('prints help and the version with exit code 0', async () => {
+  it('prints help (every flag with its argument, environment variable and default) and the version with exit code 0', async () => {
     const help = await runCliToExit(['--help'])
     expect(help.code).toBe(0)
-    for (const flag of ['--web.listen-address', '--web.telemetry-path', '--web.disable-exporter-metrics', '--p2p.identity-file', '--p2p.listen', '--p2p.bootstrap', '--p2p.muxers', '--p2p.dht', '--p2p.max-connections', '--tracker.max-peer-series', '--tracker.report-interval', '--log.level', '--log.format']) {
-      expect(help.stdout).toContain(flag)
-    }
+    expect(help.stderr).toBe('')
+    const text = help.stdout.replace(/\s+/g, ' ')
+    // Each flag's entry runs from its option to the next flag's, in the order of flags.ts.
+    const starts = FLAGS.map(spec => {
+      const option = spec.arg === undefined ? `--${spec.flag} ` : `--${spec.flag} <${spec.arg}> `
+      const at = text.indexOf(option)
+      expect(at, `--help lists ${option.trim()}`).toBeGreaterThan(-1)
+      return at
+    })
+    expect([...starts].sort((x, y) => x - y)).toEqual(starts)
+    FLAGS.forEach((spec, i) => {
+      const entry = text.slice(starts[i], starts[i + 1] ?? text.indexOf(' -h, --help'))
+      expect(entry, `--${spec.flag}`).toContain(`(env: ${envName(spec.flag)})`)
+      const fallback = (DEFAULTS as Record<string, string | readonly string[]>)[spec.flag]
+      if (typeof fallback === 'string') expect(entry, `--${spec.flag}`).toMatch(new RegExp(`\\(default "?${fallback.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?\\)`))
+      else if (fallback !== undefined) for (const value of fallback) expect(entry, `--${spec.flag}`).toContain(value)
+    })
     const version = await runCliToExit(['--version'])
     expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) as unknown })
   })

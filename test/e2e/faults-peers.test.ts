@@ -88,6 +88,15 @@ function noInternalErrors (m: Exposition): void {
   expect(sumOf(m, 'libp2p_tracker_internal_errors_total')).toBe(0)
 }
 
+function dialErrors (m: Exposition, reason: string): number {
+  return valueOf(m, 'libp2p_tracker_dial_errors_total', { reason }) ?? NaN
+}
+
+/** Every failed dial has exactly one reason, and only the tracker's own (bootstrap) dials are counted. */
+function dialCountsAgree (m: Exposition): void {
+  expect(valueOf(m, 'libp2p_tracker_dials_total', { outcome: 'failure' })).toBe(sumOf(m, 'libp2p_tracker_dial_errors_total'))
+}
+
 describe('faults', () => {
   it('keeps serving while a bootstrap peer refuses and another stalls the handshake; backs off; counts nothing that did not happen', async () => {
     const refusing = await randomPeerId()
@@ -111,7 +120,21 @@ describe('faults', () => {
     await watch.stop()
     expect(watch.violations).toEqual([])
     expect(watch.scrapes()).toBeGreaterThan(10)
+    // Each failure is counted by its reason: refused for the closed port, timeout for the stall.
+    // (A dial is counted before its failure is logged: logged before the scrape <= counted <= logged after it + 1.)
+    const refusedBefore = failures(t, refusing).length
+    const stalledBefore = failures(t, stalling).length
     const m = await t.scrape()
+    const refusedAfter = failures(t, refusing).length
+    const stalledAfter = failures(t, stalling).length
+    expect(dialErrors(m, 'refused')).toBeGreaterThanOrEqual(refusedBefore)
+    expect(dialErrors(m, 'refused')).toBeLessThanOrEqual(refusedAfter + 1)
+    expect(dialErrors(m, 'timeout')).toBeGreaterThanOrEqual(stalledBefore)
+    expect(dialErrors(m, 'timeout')).toBeLessThanOrEqual(stalledAfter + 1)
+    expect(dialErrors(m, 'encryption_failed')).toBe(0) // a stalled handshake is a timeout, not an encryption failure
+    expect(valueOf(m, 'libp2p_tracker_dials_total', { outcome: 'failure' })).toBe(dialErrors(m, 'refused') + dialErrors(m, 'timeout'))
+    expect(valueOf(m, 'libp2p_tracker_dials_total', { outcome: 'success' })).toBe(0)
+    dialCountsAgree(m)
     expect(valueOf(m, 'libp2p_tracker_connected_peers')).toBe(0)
     expect(sumOf(m, 'libp2p_tracker_peer_connects_total')).toBe(0)
     noInternalErrors(m)
@@ -147,6 +170,11 @@ describe('faults', () => {
     const m = await t.scrape()
     expect(valueOf(m, 'libp2p_tracker_peer_connects_total', { direction: 'outbound' })).toBe(2)
     expect(valueOf(m, 'libp2p_tracker_peer_disconnects_total', { direction: 'outbound' })).toBe(1)
+    // The first dial and the redial that found the peer back succeeded; the redials in between were refused.
+    expect(valueOf(m, 'libp2p_tracker_dials_total', { outcome: 'success' })).toBe(2)
+    expect(dialErrors(m, 'refused')).toBe(failures(t, peerId).length)
+    expect(dialErrors(m, 'refused')).toBeGreaterThanOrEqual(1)
+    dialCountsAgree(m)
     noInternalErrors(m)
   })
 
@@ -167,6 +195,9 @@ describe('faults', () => {
     expect(valueOf(m, 'libp2p_tracker_peer_connects_total', { direction: 'inbound' })).toBe(16)
     expect(valueOf(m, 'libp2p_tracker_peer_disconnects_total', { direction: 'inbound' })).toBe(8)
     expect(valueOf(m, 'libp2p_tracker_peer_session_duration_seconds_count', { direction: 'inbound' })).toBe(8)
+    // Inbound peers are not the tracker's dials: none counted.
+    expect(sumOf(m, 'libp2p_tracker_dials_total')).toBe(0)
+    dialCountsAgree(m)
     noInternalErrors(m)
   })
 })

@@ -1,8 +1,9 @@
 /**
  * --web.config.file with the built CLI, a real certificate made in the test (openssl) and a
  * real TLS client: TLS, basic auth (401 without detail), security headers, changes applied
- * without a restart (users, certificates, client authentication), an invalid change kept out,
- * TLS failures that do not crash, an invalid file at start refused with exit code 2.
+ * without a restart (users, certificates, client authentication), an invalid change and one
+ * that would turn authentication off kept out, TLS failures that do not crash, inline PEM, an
+ * invalid file at start refused with one line naming the file and key, exit code 2.
  */
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
@@ -106,15 +107,48 @@ describe('--web.config.file', () => {
     const metrics = parseExposition((await httpsGet(`${run.https}/metrics`, { ca: pki.ca, auth: { user: 'alice', password: 'two' } })).body)
     expect(valueOf(metrics, 'libp2p_tracker_internal_errors_total', { component: 'web_config_reload' })).toBe(1)
 
+    // An empty (truncated) file would turn authentication off: refused like an invalid one.
+    replaceFile(file, '')
+    await waitFor('the empty file to be refused', async () => {
+      await status()
+      return run.logs().some(l => l.level === 'error' && String(l.err).includes('turning TLS off needs a restart'))
+    })
+    expect(await status()).toBe(401)
+    replaceFile(file, [...tls, 'http_server_config:', '  headers:', '    X-Frame-Options: deny'].join('\n'))
+    await waitFor('the file without users to be refused', async () => {
+      await status()
+      return run.logs().some(l => l.level === 'error' && String(l.err).includes('turning basic authentication off (no basic_auth_users left) needs a restart'))
+    })
+    expect(await status()).toBe(401)
+    expect(await status({ user: 'alice', password: 'two' })).toBe(200)
+    const after = parseExposition((await httpsGet(`${run.https}/metrics`, { ca: pki.ca, auth: { user: 'alice', password: 'two' } })).body)
+    expect(valueOf(after, 'libp2p_tracker_internal_errors_total', { component: 'web_config_reload' })).toBe(3)
+
     // A new certificate from a new CA, and client certificates required from then on.
     const rotated = makePki(dir, 'rotated-ca')
     rotated.issue('server2', 'serverAuth')
-    replaceFile(file, ['tls_server_config:', '  cert_file: server2.crt', '  key_file: server2.key', `  client_ca_file: ${pki.caFile}`, '  client_auth_type: RequireAndVerifyClientCert'].join('\n'))
-    await waitFor('the rotated certificate', async () => await httpsGet(`${run.https}/-/ready`, { ca: rotated.ca, cert: client.cert, key: client.key }).then(r => r.status === 200, () => false))
+    replaceFile(file, ['tls_server_config:', '  cert_file: server2.crt', '  key_file: server2.key', `  client_ca_file: ${pki.caFile}`, '  client_auth_type: RequireAndVerifyClientCert',
+      'basic_auth_users:', `  alice: ${bcryptHash('two')}`].join('\n'))
+    const alice = { user: 'alice', password: 'two' }
+    await waitFor('the rotated certificate', async () => await httpsGet(`${run.https}/-/ready`, { ca: rotated.ca, cert: client.cert, key: client.key, auth: alice }).then(r => r.status === 200, () => false))
     await expect(httpsGet(`${run.https}/-/ready`, { ca: rotated.ca })).rejects.toThrow() // no client certificate
     await expect(httpsGet(`${run.https}/-/ready`, { ca: pki.ca, cert: client.cert, key: client.key })).rejects.toThrow() // old CA no longer matches
     expect(run.logs().filter(l => l.msg === 'web config file reloaded').length).toBe(2)
     expect(run.process.exitCode).toBeNull()
+  })
+
+  it('serves plain HTTP with an empty tls_server_config, and TLS from inline PEM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'web-inline-'))
+    const pki = makePki(dir)
+    const server = pki.issue('server', 'serverAuth')
+    const empty = join(dir, 'empty-tls.yml')
+    writeFileSync(empty, 'tls_server_config: {}\n')
+    const plain = await tracker([`--web.config.file=${empty}`])
+    expect((await fetch(`${plain.url}/-/healthy`)).status).toBe(200)
+    const inline = join(dir, 'inline.yml')
+    writeFileSync(inline, ['tls_server_config:', `  cert: ${JSON.stringify(server.cert.toString())}`, `  key: ${JSON.stringify(server.key.toString())}`].join('\n'))
+    const run = await tracker([`--web.config.file=${inline}`])
+    expect((await httpsGet(`${run.https}/-/healthy`, { ca: pki.ca })).status).toBe(200)
   })
 
   it('answers 404 on the peer API with --web.disable-peer-api, also from the environment', async () => {
@@ -135,7 +169,15 @@ describe('--web.config.file with bad input', () => {
 
   it.each([
     ['bad-yaml.yml', 'tls_server_config: [', 'not valid YAML'],
-    ['unknown.yml', 'tls_server_config:\n  cert: x\n', 'unknown field "cert" in tls_server_config'],
+    ['unknown.yml', 'tls_server_config:\n  certificate: x\n', 'unknown field "certificate" in tls_server_config'],
+    ['not-pem.yml', 'tls_server_config:\n  cert: server.crt\n  key_file: server.key\n', 'tls_server_config.cert must be PEM text'],
+    ['ca-without-auth-type.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n', 'tls_server_config.client_ca_file is set but client_auth_type is not set (NoClientCert)'],
+    ['ca-with-no-client-cert.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n  client_auth_type: NoClientCert\n', 'client_auth_type is NoClientCert'],
+    ['sans-optional-cert.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n  client_auth_type: VerifyClientCertIfGiven\n  client_allowed_sans: [a]\n', 'tls_server_config.client_allowed_sans needs client_auth_type RequireAnyClientCert or RequireAndVerifyClientCert'],
+    ['cipher.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  cipher_suites: [TLS_RSA_WITH_3DES_EDE_CBC_SHA]\n', 'tls_server_config.cipher_suites: "TLS_RSA_WITH_3DES_EDE_CBC_SHA" is not one of'],
+    ['tls-setting-without-cert.yml', 'tls_server_config:\n  min_version: TLS13\n', 'tls_server_config.min_version is set but there is no cert_file or cert'],
+    ['rate-limit.yml', 'rate_limit:\n  interval: 1s\n  burst: 0\n', 'rate_limit.burst is 0 with an interval set'],
+    ['costly-hash.yml', 'basic_auth_users:\n  alice: $2y$14$Z4qGH5u3o0C6Q1zX9bS1be6o0i6Q1Ih3wG7w9lQfTfS3Q6v5d9bQW\n', 'basic_auth_users.alice: bcrypt cost 14 is above 12'],
     ['missing-cert.yml', 'tls_server_config:\n  cert_file: nope.crt\n  key_file: server.key\n', 'cannot read tls_server_config.cert_file'],
     ['swapped.yml', 'tls_server_config:\n  cert_file: server.key\n  key_file: server.crt\n', 'the certificate, key or CA cannot be used'],
     ['plain-password.yml', 'basic_auth_users:\n  alice: hunter2\n', 'basic_auth_users.alice is not a bcrypt hash']

@@ -6,18 +6,19 @@
  * prom-client's defaults, Prometheus' own series or recorded series.
  * test/stack/alert-pipeline.test.ts runs every query against a real Prometheus.
  */
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { METRIC_NAMES } from '../../src/metrics/definitions.js'
 import { NOT_ON_DASHBOARD, TRACKER_METRICS, knownSeriesNames } from './exported-metrics.js'
-import { allPanels, dashboardQueries, readDashboard } from './support/dashboard.js'
-import { PATHS, REPO_ROOT } from './support/paths.js'
+import { allPanels, dashboardQueries, readDashboard, withVariables } from './support/dashboard.js'
+import { PATHS, REPO_ROOT, TOOLS } from './support/paths.js'
 import { metricNames, rangeDurations, vectorSelectors } from './support/promql.js'
 import { runTool } from './support/run-tool.js'
 import type { RuleFile } from './support/rule-scaling.js'
-import { dashboardQueryProblems, unknownMetrics } from './support/stack-checks.js'
-import { readYaml } from './support/yaml.js'
+import { aggregationsDroppingInstance, dashboardQueryProblems, unknownMetrics } from './support/stack-checks.js'
+import { readYaml, toYaml } from './support/yaml.js'
 
 const dashboard = await readDashboard()
 const panels = allPanels(dashboard).filter((p) => p.type !== 'row')
@@ -28,6 +29,16 @@ const ruleFiles = await Promise.all(['alerts.yml', 'records.yml']
 const rules = ruleFiles.flatMap((f) => f.groups.flatMap((g) => g.rules))
 const recorded = new Set(rules.flatMap((r) => (r.record === undefined ? [] : [r.record])))
 const known = new Set([...await knownSeriesNames(), ...recorded])
+
+let scratch: string
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'libp2p-tracker-dashboard-'))
+})
+
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true })
+})
 
 describe('the PromQL reader the checks rely on', () => {
   it('finds the selectors and matchers of an expression', () => {
@@ -47,16 +58,65 @@ describe('the PromQL reader the checks rely on', () => {
       'libp2p_tracker_peer_connects_total lacks instance=~"$instance"',
       'range [5m] instead of [$__rate_interval]'
     ])
+    expect(dashboardQueryProblems('ALERTS{instance=~"$instance|"}')).toEqual(['ALERTS lacks job="$job"'])
     expect(unknownMetrics('libp2p_tracker_peers_connected{job="$job"}', known)).toEqual(['libp2p_tracker_peers_connected'])
+  })
+
+  it('finds the aggregations that merge trackers (drop instance) (negative control)', () => {
+    expect(aggregationsDroppingInstance('sum by (direction) (x) + sum by (instance, direction) (y)')).toEqual(['sum by (direction)'])
+    expect(aggregationsDroppingInstance('sum(rate(x[1m])) / count without (instance) (y) - max without (le) (z)'))
+      .toEqual(['sum(...)', 'count without (instance)'])
+    expect(aggregationsDroppingInstance('sum(x) by (instance) and histogram_quantile(0.5, sum by (le) (rate(x_bucket[1m])))'))
+      .toEqual(['sum by (le)'])
+    expect(aggregationsDroppingInstance('topk(20, x) or libp2p_tracker_peer_session_duration_seconds_sum')).toEqual([])
   })
 })
 
 describe('grafana/dashboards/libp2p-peer-tracker.json', () => {
-  it('is what grafana/generate-dashboard.mjs generates', async () => {
-    const result = await runTool(process.execPath, [PATHS.dashboardGenerator, '--check'])
+  it('is what grafana/generate-dashboard.ts generates', async () => {
+    const result = await runTool(process.execPath, ['--import', 'tsx', PATHS.dashboardGenerator, '--check'], { cwd: REPO_ROOT })
     expect(result.code, result.output).toBe(0)
     expect(result.stdout).toContain('is up to date')
   })
+
+  it('comes from a generator type-checked against Grafana\'s published schema (@grafana/schema)', async () => {
+    // npm run typecheck checks the generator: test/tsconfig.json includes grafana/.
+    const config = JSON.parse(await readFile(join(REPO_ROOT, 'test', 'tsconfig.json'), 'utf8')) as { include: string[] }
+    expect(config.include).toContain('../grafana/**/*.ts')
+    const generator = await readFile(PATHS.dashboardGenerator, 'utf8')
+    expect(generator).toMatch(/^} satisfies Dashboard$/m)
+    for (const type of ['TimeSeriesOptions', 'StatOptions', 'TableOptions', 'HeatmapOptions', 'BarGaugeOptions']) {
+      expect(generator, type).toContain(`satisfies ${type}`)
+    }
+    // The types bite: tsc accepts the generator and rejects a copy with three mistakes in
+    // panel options (a wrong type, a string for an enum, a missing required field). The
+    // copy sits under node_modules/.cache so that it resolves @grafana/schema like the original.
+    const dir = join(REPO_ROOT, 'node_modules', '.cache', 'libp2p-tracker-tests', `schema-${process.pid}`)
+    await mkdir(dir, { recursive: true })
+    try {
+      const broken = generator
+        .replace('showPercentChange: false,', 'showPercentChange: \'no\',')
+        .replace('cellHeight: TableCellHeight.Sm,', 'cellHeight: \'small\',')
+        .replace('showValue: VisibilityMode.Auto,\n', '')
+      expect(broken).not.toBe(generator)
+      await writeFile(join(dir, 'broken-dashboard.ts'), broken)
+      await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({
+        extends: join(REPO_ROOT, 'tsconfig.json'),
+        compilerOptions: { noEmit: true, rootDir: REPO_ROOT, typeRoots: [join(REPO_ROOT, 'node_modules', '@types')] },
+        files: [PATHS.dashboardGenerator, join(dir, 'broken-dashboard.ts')]
+      }))
+      const tsc = await runTool(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: REPO_ROOT, timeoutMs: 120_000 })
+      const errors = tsc.stdout.split('\n').filter((line) => / error TS\d+/.test(line))
+      expect(errors.filter((line) => !line.includes('broken-dashboard.ts')), tsc.output).toEqual([])
+      expect(errors.find((e) => /Type 'string' is not assignable to type 'boolean'/.test(e)), tsc.output).toBeDefined()
+      expect(errors.find((e) => /'"small"' is not assignable to type 'TableCellHeight/.test(e)), tsc.output).toBeDefined()
+      expect(errors.find((e) => /error TS1360: .* does not satisfy the expected type 'Options'/.test(e)), tsc.output).toBeDefined()
+      expect(tsc.output).toMatch(/Property 'showValue' is missing/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+      await rmdir(dirname(dir)).catch(() => {}) // when no other run uses it
+    }
+  }, 130_000)
 
   it('has a stable uid, no id and no import placeholders', async () => {
     const text = await readFile(PATHS.dashboard, 'utf8')
@@ -106,6 +166,60 @@ describe('grafana/dashboards/libp2p-peer-tracker.json', () => {
     for (const query of queries) expect(unknownMetrics(query.expr, known), `${query.where}: ${query.expr}`).toEqual([])
   })
 
+  it('keeps the trackers apart: every aggregation keeps instance, except the heatmaps of distributions, which say so', () => {
+    // With Tracker = All, `sum by (direction)` would add the connections of every tracker
+    // into one line per direction.
+    for (const panel of panels) {
+      const merging = (panel.targets ?? []).flatMap((t) => aggregationsDroppingInstance(t.expr ?? ''))
+      if (panel.type === 'heatmap') {
+        expect(merging.every((a) => a === 'sum by (le)'), `panel "${panel.title}": ${merging.join(', ')}`).toBe(true)
+        expect(panel.description, `panel "${panel.title}" description`).toMatch(/summed over the selected trackers/)
+      } else {
+        expect(merging, `panel "${panel.title}"`).toEqual([])
+      }
+    }
+    for (const annotation of dashboard.annotations?.list ?? []) expect(aggregationsDroppingInstance(annotation.expr ?? '')).toEqual([])
+  })
+
+  it('shows LibP2PTrackerTargetAbsent in the alerts table whichever tracker is selected (promtool)', async () => {
+    // ALERTS of two trackers, of TargetAbsent (job but no instance: absent(up{job=...})),
+    // and of some other alert, evaluated by promtool with the table's query as Grafana sends it.
+    const table = panels.find((p) => p.type === 'table' && (p.targets ?? []).some((t) => /^ALERTS\{/.test(t.expr ?? '')))
+    const expr = table?.targets?.[0]?.expr ?? ''
+    expect(expr).toMatch(/^ALERTS\{/)
+    const alert = (labels: string) => `ALERTS{alertstate="firing", severity="critical", ${labels}}`
+    const series = {
+      a: alert('alertname="LibP2PTrackerNoPeers", job="libp2p-peer-tracker", instance="a:9089"'),
+      b: alert('alertname="LibP2PTrackerNoPeers", job="libp2p-peer-tracker", instance="b:9089"'),
+      absent: alert('alertname="LibP2PTrackerTargetAbsent", job="libp2p-peer-tracker"'),
+      other: alert('alertname="Watchdog", job="prometheus", instance="localhost:9090"')
+    }
+    const query = (instance: string) => withVariables(expr, { job: 'libp2p-peer-tracker', instance, rateInterval: '1m' })
+    const file = join(scratch, 'alerts-table.test.yml')
+    await writeFile(file, toYaml({
+      rule_files: [],
+      evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: Object.values(series).map((s) => ({ series: s, values: '1+0x10' })),
+        promql_expr_test: [
+          { expr: query('a:9089'), eval_time: '5m', exp_samples: [{ labels: series.a, value: 1 }, { labels: series.absent, value: 1 }] },
+          { expr: query('(a:9089|b:9089)'), eval_time: '5m', exp_samples: [series.a, series.b, series.absent].map((labels) => ({ labels, value: 1 })) },
+          { expr: query('.*'), eval_time: '5m', exp_samples: [series.a, series.b, series.absent].map((labels) => ({ labels, value: 1 })) }
+        ]
+      }]
+    }))
+    const result = await runTool(TOOLS.promtool, ['test', 'rules', file])
+    expect(result.code, result.output).toBe(0)
+    // The old filter, instance=~"$instance", loses TargetAbsent (negative control).
+    const old = file.replace('.test.yml', '-old.test.yml')
+    await writeFile(old, (await readFile(file, 'utf8')).replaceAll('instance=~\\"a:9089|\\"', 'instance=~\\"a:9089\\"'))
+    expect(await readFile(old, 'utf8')).not.toBe(await readFile(file, 'utf8'))
+    const oldResult = await runTool(TOOLS.promtool, ['test', 'rules', old])
+    expect(oldResult.code).not.toBe(0)
+    expect(oldResult.output).toContain('LibP2PTrackerTargetAbsent')
+  })
+
   it('has the panels the issue asks for', () => {
     const exprsOf = (type?: string) => panels
       .filter((p) => type === undefined || p.type === type)
@@ -120,7 +234,7 @@ describe('grafana/dashboards/libp2p-peer-tracker.json', () => {
     expect(uses(/libp2p_tracker_peer_session_duration_seconds_bucket/, 'heatmap'), 'session heatmap').toBe(true)
     expect(uses(/^topk\(\d+, libp2p_tracker_peer_connection_duration_seconds\{/, 'table'), 'longest-connected peers').toBe(true)
     for (const label of ['direction', 'transport', 'encryption', 'muxer']) {
-      expect(uses(new RegExp(`^sum by \\(${label}\\) \\(libp2p_tracker_open_connections\\{`)), `connections by ${label}`).toBe(true)
+      expect(uses(new RegExp(`^sum by \\(instance, ${label}\\) \\(libp2p_tracker_open_connections\\{`)), `connections by ${label}`).toBe(true)
     }
     expect(uses(/libp2p_tracker_dht_routing_table_peers/), 'DHT routing table').toBe(true)
     expect(uses(/peer_connects_total.*\) - sum by \(instance\) \(libp2p_tracker_peer_disconnects_total.*\) - sum by \(instance\) \(libp2p_tracker_connected_peers/, 'stat'), 'invariant').toBe(true)
@@ -135,20 +249,20 @@ describe('grafana/dashboards/libp2p-peer-tracker.json', () => {
       .filter((p) => type === undefined || p.type === type)
       .some((p) => (p.targets ?? []).some((t) => pattern.test(t.expr ?? '')))
     const rateBy = (label: string, metric: string) =>
-      new RegExp(`^sum by \\(${label}\\) \\(rate\\(${metric}\\{[^}]*\\}\\[\\$__rate_interval\\]\\)\\)$`)
-    expect(uses(/^sum by \(agent\) \(libp2p_tracker_peers_by_agent\{/, 'timeseries'), 'clients over time').toBe(true)
-    expect(uses(/^sum by \(agent, version\) \(libp2p_tracker_peers_by_agent\{.*\}\) > 0$/, 'table'), 'client versions').toBe(true)
-    expect(uses(/^sum by \(protocol\) \(libp2p_tracker_peers_by_protocol\{/, 'bargauge'), 'protocols').toBe(true)
-    expect(uses(/^sum by \(ip_version\) \(libp2p_tracker_peers_by_ip_version\{/), 'address families').toBe(true)
+      new RegExp(`^sum by \\(instance, ${label}\\) \\(rate\\(${metric}\\{[^}]*\\}\\[\\$__rate_interval\\]\\)\\)$`)
+    expect(uses(/^sum by \(instance, agent\) \(libp2p_tracker_peers_by_agent\{/, 'timeseries'), 'clients over time').toBe(true)
+    expect(uses(/^sum by \(instance, agent, version\) \(libp2p_tracker_peers_by_agent\{.*\}\) > 0$/, 'table'), 'client versions').toBe(true)
+    expect(uses(/^sum by \(instance, protocol\) \(libp2p_tracker_peers_by_protocol\{/, 'bargauge'), 'protocols').toBe(true)
+    expect(uses(/^sum by \(instance, ip_version\) \(libp2p_tracker_peers_by_ip_version\{/), 'address families').toBe(true)
     expect(uses(rateBy('outcome', 'libp2p_tracker_dials_total')), 'dials by outcome').toBe(true)
     expect(uses(/rate\(libp2p_tracker_dials_total\{outcome="failure", .*\) \/ sum by \(instance\) \(rate\(libp2p_tracker_dials_total\{/), 'dial failure ratio').toBe(true)
     expect(uses(rateBy('reason', 'libp2p_tracker_dial_errors_total')), 'dial errors by reason').toBe(true)
     expect(uses(rateBy('reason', 'libp2p_tracker_connection_close_reasons_total')), 'close reasons').toBe(true)
     expect(uses(/^sum by \(le\) \(increase\(libp2p_tracker_peer_rtt_seconds_bucket\{/, 'heatmap'), 'RTT heatmap').toBe(true)
-    expect(uses(/^histogram_quantile\(0\.95, sum by \(agent, le\) \(rate\(libp2p_tracker_peer_rtt_seconds_bucket\{/, 'timeseries'), 'RTT p95 by client').toBe(true)
+    expect(uses(/^histogram_quantile\(0\.95, sum by \(instance, agent, le\) \(rate\(libp2p_tracker_peer_rtt_seconds_bucket\{/, 'timeseries'), 'RTT p95 by client').toBe(true)
     expect(uses(/^libp2p_tracker_flapping_peers\{/), 'flapping peers').toBe(true)
     expect(uses(/rate\(libp2p_tracker_peer_reconnects_total\{/), 'reconnects').toBe(true)
-    expect(uses(/^sum by \(min_age\) \(libp2p_tracker_stable_peers\{/), 'stable core').toBe(true)
+    expect(uses(/^sum by \(instance, min_age\) \(libp2p_tracker_stable_peers\{/), 'stable core').toBe(true)
     expect(uses(/rate\(libp2p_tracker_new_peers_total\{/) && uses(/rate\(libp2p_tracker_returning_peers_total\{/), 'new vs returning').toBe(true)
     expect(uses(/^libp2p_tracker_peers_seen\{/), 'peers seen').toBe(true)
     expect(uses(/^libp2p_tracker_ips_with_multiple_peer_ids\{/) && uses(/^libp2p_tracker_max_peer_ids_per_ip\{/), 'sybil signal').toBe(true)

@@ -193,9 +193,15 @@ describe('tracker -> Prometheus -> Alertmanager -> receiver', () => {
     ]
     for (const [title, refId, check] of expectations) {
       const expr = panelQuery(dashboard, title, refId, `${rangeSeconds}s`)
+      const isHeatmap = allPanels(dashboard).find((p) => p.title === title)?.type === 'heatmap'
       const values = await waitFor(`panel "${title}" ${refId} to show what the swarm did`, async () => {
         const result = await query(expr)
-        const byLabel = Object.fromEntries(result.map((s) => [Object.values(s.metric).join(' '), s.value]))
+        // Per-tracker panels keep the instance label (the one tracker here); the heatmaps of
+        // distributions sum over the selected trackers.
+        if (!isHeatmap) expect(result.map((s) => s.metric.instance), `${title} ${refId}`).toEqual(result.map(() => instance))
+        const byLabel = Object.fromEntries(result.map((s) => [
+          Object.entries(s.metric).filter(([label]) => label !== 'instance').map(([, value]) => value).join(' '), s.value
+        ]))
         return result.length > 0 && check(byLabel) ? byLabel : undefined
       }, { timeoutMs: 20_000, intervalMs: 500 }).catch(async (error: Error) => {
         throw new Error(`${error.message}; last result: ${JSON.stringify(await query(expr))}`)

@@ -6,6 +6,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { REPO_ROOT } from './support/paths.js'
 import { formatDuration, parseDuration, scaleDuration, scaleExpression, scaleRuleFile, type RuleFile } from './support/rule-scaling.js'
+import { vectorSelectors } from './support/promql.js'
+import { leftOpenExpression, leftOpenRuleFile } from './support/window-semantics.js'
 import { readYaml } from './support/yaml.js'
 
 describe('rule time scaling', () => {
@@ -39,5 +41,30 @@ describe('rule time scaling', () => {
     const original = alerts.groups.flatMap((g) => g.rules).find((r) => r.alert === 'LibP2PTrackerPeerCountDrop')
     expect(drop?.annotations).toEqual(original?.annotations)
     expect(drop?.labels).toEqual(original?.labels)
+  })
+})
+
+describe('Prometheus 3 windows on Prometheus 2.42 (support/window-semantics.ts)', () => {
+  it('reads every selector 1 ms later, so that a sample on a window\'s left edge falls out', () => {
+    expect(leftOpenExpression('rate(x{a="b"}[5m]) > 4 * y offset 15m and z == z offset -1m'))
+      .toBe('rate(x{a="b"}[5m] offset -1ms) > 4 * y offset 899999ms and z offset -1ms == z offset -60001ms')
+    expect(leftOpenExpression('sum by (job, instance) (increase(a{l=~"x|y"}[1d])) >= 288'))
+      .toBe('sum by (job, instance) (increase(a{l=~"x|y"}[1d] offset -1ms)) >= 288')
+    expect(leftOpenExpression('absent(up{job="j"})')).toBe('absent(up{job="j"} offset -1ms)')
+    expect(() => leftOpenExpression('max_over_time(rate(x[5m])[1h:1m])')).toThrow(/subqueries/)
+  })
+
+  it('shifts every selector of the project rules and changes nothing else', async () => {
+    const alerts = await readYaml(join(REPO_ROOT, 'rules', 'alerts.yml')) as RuleFile
+    const shifted = leftOpenRuleFile(alerts).groups.flatMap((g) => g.rules)
+    const original = alerts.groups.flatMap((g) => g.rules)
+    for (const [i, rule] of shifted.entries()) {
+      const { expr, ...rest } = rule
+      const { expr: originalExpr, ...originalRest } = original[i] as typeof rule
+      expect(rest).toEqual(originalRest)
+      // As many shifted offsets as selectors, and no selector left unshifted.
+      expect((expr.match(/ offset /g) ?? []).length, `${rule.alert ?? rule.record ?? ''}: ${expr}`)
+        .toBe(vectorSelectors(originalExpr).length)
+    }
   })
 })

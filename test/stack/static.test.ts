@@ -6,13 +6,19 @@
  */
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PATHS, REPO_ROOT, TOOLS } from './support/paths.js'
 import { runTool } from './support/run-tool.js'
+import { DEFAULTS } from '../../src/config.js'
+import { execForm, imageEnvironment } from './support/dockerfile.js'
 import { parseDuration, type RuleFile } from './support/rule-scaling.js'
-import { composeProblems, githubAnchor, isPinnedImage, type ComposeFile } from './support/stack-checks.js'
-import { readYaml } from './support/yaml.js'
+import {
+  composeProblems, isPinnedImage, listensOnAllInterfaces, markdownHeadings, sectionHeadings, trackerWebAddress,
+  type ComposeFile, type ComposeService
+} from './support/stack-checks.js'
+import { leftOpenRuleFile, leftOpenRuleTestFile, type RuleTestFile } from './support/window-semantics.js'
+import { readYaml, toYaml } from './support/yaml.js'
 
 let scratch: string
 
@@ -83,6 +89,52 @@ describe('alert and recording rules', () => {
     expect(result.output).not.toContain('FAILED')
   }, 60_000)
 
+  // Prometheus 3 reads (t - range, t] where 2.42 reads [t - range, t] (support/window-semantics.ts).
+  // Every rule test must hold on both: run each again with the windows of 3.x.
+  it.each(ruleTests)('pass promtool test rules rules/tests/%s with Prometheus 3 windows (left edge left out)', async (file) => {
+    const dir = join(scratch, 'left-open', file)
+    await mkdir(dir, { recursive: true })
+    const test = await readYaml(join(PATHS.ruleTestsDir, file)) as RuleTestFile & { tests: Array<{ interval?: string }> }
+    // The emulation needs samples on whole seconds.
+    for (const t of test.tests) expect(parseDuration(t.interval ?? '1m') % 1000).toBe(0)
+    const rules: string[] = []
+    for (const ruleFile of test.rule_files) {
+      const copy = join(dir, basename(ruleFile))
+      await writeFile(copy, toYaml(leftOpenRuleFile(await readYaml(join(PATHS.ruleTestsDir, ruleFile)) as RuleFile)))
+      rules.push(copy)
+    }
+    const copy = join(dir, file)
+    await writeFile(copy, toYaml(leftOpenRuleTestFile(test, rules)))
+    const result = await runTool(TOOLS.promtool, ['test', 'rules', copy], { timeoutMs: 55_000 })
+    expect(result.code, result.output).toBe(0)
+    expect(result.output).toContain('SUCCESS')
+  }, 60_000)
+
+  it('tell apart a test that depends on a sample at the left edge of a window (negative control)', async () => {
+    // x goes 0 -> 1 at 1m. At 5m, [0, 5m] holds that change (2.x); (0, 5m] does not (3.x).
+    const dir = join(scratch, 'left-edge')
+    await mkdir(dir, { recursive: true })
+    const rules: RuleFile = { groups: [{ name: 'edge', rules: [{ record: 'edge:x:changes5m', expr: 'changes(x[5m])' }] }] }
+    const test = (ruleFile: string): RuleTestFile => ({
+      rule_files: [ruleFile],
+      evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: [{ series: 'x{job="j"}', values: '0 1+0x10' }],
+        promql_expr_test: [{ expr: 'edge:x:changes5m', eval_time: '5m', exp_samples: [{ labels: 'edge:x:changes5m{job="j"}', value: 1 }] }]
+      }]
+    })
+    await writeFile(join(dir, 'rules.yml'), toYaml(rules))
+    await writeFile(join(dir, 'left-open-rules.yml'), toYaml(leftOpenRuleFile(rules)))
+    await writeFile(join(dir, 'closed.test.yml'), toYaml(test(join(dir, 'rules.yml'))))
+    await writeFile(join(dir, 'left-open.test.yml'), toYaml(leftOpenRuleTestFile(test(join(dir, 'rules.yml')), [join(dir, 'left-open-rules.yml')])))
+    const closed = await runTool(TOOLS.promtool, ['test', 'rules', join(dir, 'closed.test.yml')])
+    expect(closed.code, closed.output).toBe(0)
+    const leftOpen = await runTool(TOOLS.promtool, ['test', 'rules', join(dir, 'left-open.test.yml')])
+    expect(leftOpen.code).not.toBe(0)
+    expect(leftOpen.output).toContain('FAILED')
+  })
+
   it('make promtool test rules fail on a wrong expectation (negative control)', async () => {
     // A node with no peers for 40 minutes does fire LibP2PTrackerNoPeers at 16m; expecting
     // silence must fail.
@@ -128,8 +180,6 @@ describe('alert and recording rules', () => {
   it('give every alert a severity, summary, description with its value, a runbook and a long enough for', async () => {
     const prometheus = await readYaml(PATHS.prometheusConfig) as { global: { scrape_interval: string } }
     const minimumFor = 3 * parseDuration(prometheus.global.scrape_interval)
-    const docs = await readFile(PATHS.docs, 'utf8')
-    const anchors = new Set([...docs.matchAll(/^#{2,6} (.+)$/gm)].map((m) => githubAnchor(m[1] ?? '')))
     const rules = (await readYaml(join(REPO_ROOT, 'rules', 'alerts.yml')) as RuleFile).groups.flatMap((g) => g.rules)
     for (const rule of rules.filter((r) => r.alert !== undefined)) {
       const name = rule.alert as string
@@ -137,11 +187,35 @@ describe('alert and recording rules', () => {
       expect(rule.annotations?.summary, name).toBeTruthy()
       expect(rule.annotations?.description, name).toContain('{{ $value')
       expect(parseDuration(rule.for ?? '0s'), `${name} for:`).toBeGreaterThanOrEqual(minimumFor)
-      const anchor = `runbook-${name.toLowerCase()}`
       expect(rule.annotations?.runbook_url, name)
-        .toBe(`https://github.com/libp2p-peer-tracker/libp2p-peer-tracker#${anchor}`)
-      expect(anchors.has(anchor), `docs/monitoring-stack.md has no heading with anchor #${anchor}`).toBe(true)
+        .toBe(`https://github.com/libp2p-peer-tracker/libp2p-peer-tracker#runbook-${name.toLowerCase()}`)
     }
+  })
+
+  it('link every runbook_url to a heading of the README\'s "Monitoring stack" section', async () => {
+    // GitHub renders the README at the repository's URL; its anchors are the headings'
+    // slugs. The runbooks live in the "## Monitoring stack" section, one heading each.
+    const readme = await readFile(PATHS.readme, 'utf8')
+    const anchors = new Set(sectionHeadings(readme, 'Monitoring stack').map((h) => h.anchor))
+    const rules = (await readYaml(join(REPO_ROOT, 'rules', 'alerts.yml')) as RuleFile).groups.flatMap((g) => g.rules)
+    const missing = rules.flatMap((rule) => {
+      const anchor = /#(.+)$/.exec(rule.annotations?.runbook_url ?? '')?.[1]
+      return rule.alert !== undefined && (anchor === undefined || !anchors.has(anchor)) ? [`${rule.alert}: #${anchor ?? '(no anchor)'}`] : []
+    })
+    expect(missing, 'runbook anchors without a heading in README.md "## Monitoring stack"').toEqual([])
+  })
+
+  it('read README anchors as GitHub makes them (negative control)', () => {
+    const readme = [
+      '# Title', '## Monitoring stack', '### Runbook: LibP2PTrackerNoPeers', '```sh', '# Runbook: LibP2PTrackerTargetDown', '```',
+      '### Runbook: `LibP2PTrackerNoPeers`', '## Other', '### Runbook: LibP2PTrackerChurnHigh'
+    ].join('\n')
+    expect(markdownHeadings(readme).map((h) => h.anchor)).toEqual([
+      'title', 'monitoring-stack', 'runbook-libp2ptrackernopeers', 'runbook-libp2ptrackernopeers-1', 'other', 'runbook-libp2ptrackerchurnhigh'
+    ])
+    // Headings in code blocks and outside the section do not count.
+    expect(sectionHeadings(readme, 'Monitoring stack').map((h) => h.anchor))
+      .toEqual(['runbook-libp2ptrackernopeers', 'runbook-libp2ptrackernopeers-1'])
   })
 })
 
@@ -174,6 +248,18 @@ describe('alertmanager/alertmanager.yml', () => {
     expect(result.output).toContain('FAILED')
   })
 
+  it('sends the default receiver to a webhook URL that is not inside the Alertmanager container', async () => {
+    const config = await readYaml(PATHS.alertmanagerConfig) as { receivers: Array<{ name: string, webhook_configs?: Array<{ url: string }> }> }
+    const urls = config.receivers.flatMap((r) => (r.webhook_configs ?? []).map((w) => w.url))
+    // One URL to edit, marked as such in the file.
+    expect(urls).toHaveLength(1)
+    const url = new URL(urls[0] ?? '')
+    // 127.0.0.1 or localhost would be the Alertmanager container itself.
+    expect(url.hostname).not.toMatch(/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/)
+    const text = await readFile(PATHS.alertmanagerConfig, 'utf8')
+    expect(text).toMatch(new RegExp(`>>> The one place to edit.*\\n(?:\\s*#.*\\n)*\\s*- url: ${urls[0] ?? ''}\\n`))
+  })
+
   it.each([
     ['LibP2PTrackerNoPeers', 'critical'],
     ['LibP2PTrackerPeerCountDrop', 'warning'],
@@ -189,10 +275,22 @@ describe('alertmanager/alertmanager.yml', () => {
 })
 
 describe('docker-compose.yml and Dockerfile', () => {
-  // No GRAFANA_ADMIN_PASSWORD: the file must work with its defaults.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'GRAFANA_ADMIN_PASSWORD'))
+  // No GRAFANA_ADMIN_PASSWORD or LIBP2P_TRACKER_REVISION: the file must work with its defaults.
+  const env = Object.fromEntries(Object.entries(process.env)
+    .filter(([k]) => k !== 'GRAFANA_ADMIN_PASSWORD' && k !== 'LIBP2P_TRACKER_REVISION'))
   const compose = async (...args: string[]) =>
     await runTool(TOOLS.dockerCompose, ['--project-directory', REPO_ROOT, '-f', PATHS.compose, ...args], { env, cwd: REPO_ROOT })
+  /** The compose file as docker-compose renders it (all profiles' services). */
+  const rendered = async (extraEnv: Record<string, string> = {}): Promise<ComposeFile> => {
+    const result = await runTool(TOOLS.dockerCompose, ['--project-directory', REPO_ROOT, '-f', PATHS.compose, '--profile', 'demo', 'config'], {
+      env: { ...env, ...extraEnv }, cwd: REPO_ROOT
+    })
+    expect(result.code, result.output).toBe(0)
+    const file = join(scratch, `compose-rendered-${Object.keys(extraEnv).join('-')}.yml`)
+    await writeFile(file, result.stdout)
+    return await readYaml(file) as ComposeFile
+  }
+  const asList = (value: string[] | string | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value])
 
   it('passes docker-compose config -q without warnings', async () => {
     const result = await compose('config', '-q')
@@ -215,15 +313,11 @@ describe('docker-compose.yml and Dockerfile', () => {
       .toEqual(['alertmanager', 'grafana', 'prometheus', 'tracker', 'tracker-demo'])
     const volumes = await compose('config', '--volumes')
     expect(volumes.stdout.trim().split('\n').sort())
-      .toEqual(['alertmanager-data', 'grafana-data', 'prometheus-data', 'tracker-data'])
+      .toEqual(['alertmanager-data', 'demo-targets', 'grafana-data', 'prometheus-data', 'tracker-data'])
   })
 
   it('pins images, has healthchecks and depends on health only', async () => {
-    const rendered = await compose('config')
-    expect(rendered.code, rendered.output).toBe(0)
-    const file = join(scratch, 'compose-rendered.yml')
-    await writeFile(file, rendered.stdout)
-    const config = await readYaml(file) as ComposeFile
+    const config = await rendered()
     const dockerfile = await readFile(PATHS.dockerfile, 'utf8')
     expect(composeProblems(config, /^HEALTHCHECK /m.test(dockerfile))).toEqual([])
 
@@ -236,14 +330,93 @@ describe('docker-compose.yml and Dockerfile', () => {
     expect(mounts('tracker').some((m) => m.startsWith('tracker-data:/data'))).toBe(true)
     expect(mounts('prometheus').some((m) => m.startsWith('prometheus-data:/prometheus'))).toBe(true)
     expect(mounts('grafana').some((m) => m.startsWith('grafana-data:/var/lib/grafana'))).toBe(true)
-    const command = services.tracker?.command as string[]
-    expect(command).toContain('--p2p.identity-file=/data/identity.key')
-    expect(command).toContain('--web.listen-address=0.0.0.0:9089')
-    expect(services['tracker-demo']?.command).toEqual(['demo'])
+    expect(asList(services.tracker?.command)).toContain('--p2p.identity-file=/data/identity.key')
+    expect(asList(services['tracker-demo']?.command)).toEqual(['demo'])
     const grafana = services.grafana?.environment ?? {}
     expect(grafana.GF_SECURITY_ADMIN_PASSWORD).toBe('admin') // the default when the variable is unset
     expect(grafana.GF_AUTH_ANONYMOUS_ENABLED).toBe('true')
     expect(grafana.GF_AUTH_ANONYMOUS_ORG_ROLE).toBe('Viewer')
+  })
+
+  // The tracker CLI's defaults: the tracker's, and the demo command's (src/cli/demo-command.ts).
+  const webDefaults = async () => ({
+    tracker: DEFAULTS['web.listen-address'],
+    demo: /const DEMO_WEB_ADDRESS = '([^']+)'/.exec(await readFile(join(REPO_ROOT, 'src', 'cli', 'demo-command.ts'), 'utf8'))?.[1] ?? ''
+  })
+
+  /** Where a built service's tracker serves HTTP: its command (or the image's CMD) and environment over the image's. */
+  const webAddressOf = async (service: ComposeService) => {
+    const dockerfile = await readFile(PATHS.dockerfile, 'utf8')
+    const args = service.command === undefined ? execForm(dockerfile, 'CMD') : asList(service.command)
+    const environment = { ...imageEnvironment(dockerfile), ...service.environment }
+    return trackerWebAddress(args, environment, await webDefaults())
+  }
+
+  it('runs every tracker service with its web server on every interface, set where the healthcheck reads it', async () => {
+    const defaults = await webDefaults()
+    expect(defaults.demo).toBe('127.0.0.1:9089') // why the demo service needs its own setting
+    const { services } = await rendered()
+    const trackers = Object.entries(services).filter(([, s]) => s.build !== undefined)
+    expect(trackers.map(([name]) => name).sort()).toEqual(['tracker', 'tracker-demo'])
+    for (const [name, service] of trackers) {
+      const web = await webAddressOf(service)
+      // Prometheus scrapes <service>:9089 from another container: loopback would not do.
+      expect(listensOnAllInterfaces(web.address), `${name} serves on ${web.address} (${web.from})`).toBe(true)
+      expect(web.address.endsWith(':9089'), `${name}: ${web.address}`).toBe(true)
+      // The image's healthcheck asks where LIBP2P_TRACKER_WEB_LISTEN_ADDRESS says: no flag may override it.
+      expect(web.from, name).toBe('environment')
+      expect(service.environment?.LIBP2P_TRACKER_WEB_LISTEN_ADDRESS, name).toBe(web.address)
+    }
+  })
+
+  it('would see the demo service on 127.0.0.1 without its setting (negative control)', async () => {
+    const defaults = await webDefaults()
+    const old = trackerWebAddress(['demo'], {}, defaults)
+    expect(old).toEqual({ address: '127.0.0.1:9089', from: 'default' })
+    expect(listensOnAllInterfaces(old.address)).toBe(false)
+    expect(trackerWebAddress(['--web.listen-address=127.0.0.1:9089', 'demo'], { LIBP2P_TRACKER_WEB_LISTEN_ADDRESS: '0.0.0.0:9089' }, defaults))
+      .toEqual({ address: '127.0.0.1:9089', from: 'flag' })
+    expect(trackerWebAddress(['demo', '--web.listen-address', '[::]:9100'], {}, defaults)).toEqual({ address: '[::]:9100', from: 'flag' })
+    expect(listensOnAllInterfaces('[::]:9100')).toBe(true)
+    expect(listensOnAllInterfaces(':9089')).toBe(true)
+    expect(listensOnAllInterfaces('[::1]:9089')).toBe(false)
+  })
+
+  it('stamps the git revision into the image: a build arg from LIBP2P_TRACKER_REVISION, "unknown" by default', async () => {
+    const dockerfile = await readFile(PATHS.dockerfile, 'utf8')
+    expect(imageEnvironment(dockerfile).LIBP2P_TRACKER_REVISION).toBe('unknown')
+    expect(imageEnvironment(dockerfile, { REVISION: '0150353' }).LIBP2P_TRACKER_REVISION).toBe('0150353')
+    const withDefault = await rendered()
+    const withRevision = await rendered({ LIBP2P_TRACKER_REVISION: '0150353' })
+    for (const name of ['tracker', 'tracker-demo']) {
+      const build = (config: ComposeFile) => config.services[name]?.build as { args?: Record<string, string> }
+      expect(build(withDefault).args, name).toEqual({ REVISION: 'unknown' })
+      expect(build(withRevision).args, name).toEqual({ REVISION: '0150353' })
+    }
+  })
+
+  it('gives Prometheus the demo target through a file_sd folder that only the demo profile fills', async () => {
+    const prometheus = await readYaml(PATHS.prometheusConfig) as {
+      scrape_configs: Array<{ job_name: string, file_sd_configs?: Array<{ files: string[] }>, dns_sd_configs?: unknown }>
+    }
+    const job = prometheus.scrape_configs.find((j) => j.job_name === 'libp2p-peer-tracker')
+    // No DNS lookups of a service that may not exist (it failed every 30 s without the profile).
+    expect(prometheus.scrape_configs.filter((j) => j.dns_sd_configs !== undefined)).toEqual([])
+    const globs = (job?.file_sd_configs ?? []).flatMap((c) => c.files)
+    expect(globs).toContain('prometheus/demo-targets/*.yml')
+    const { services } = await rendered()
+    const mounts = (name: string) => (services[name]?.volumes ?? [])
+      .map((v) => (typeof v === 'string' ? v : `${v.source ?? ''}:${v.target ?? ''}`).replace(/:r[ow]$/, ''))
+    // prometheus.yml is /etc/prometheus/prometheus.yml: relative globs start there.
+    expect(mounts('prometheus')).toContain('demo-targets:/etc/prometheus/prometheus/demo-targets')
+    const demoFile = services['tracker-demo']?.environment?.DEMO_TARGETS_FILE ?? ''
+    expect(mounts('tracker-demo')).toContain(`demo-targets:${demoFile.slice(0, demoFile.lastIndexOf('/'))}`)
+    expect(demoFile.endsWith('.yml')).toBe(true)
+    expect(services['tracker-demo']?.environment?.DEMO_TARGET).toBe('tracker-demo:9089')
+    // The tracker service is not in any profile and not in that folder.
+    expect(mounts('tracker').some((m) => m.startsWith('demo-targets:'))).toBe(false)
+    // The image owns the mount point, so the volume is writable by the node user.
+    expect(await readFile(PATHS.dockerfile, 'utf8')).toMatch(new RegExp(`chown node:node [^\\n]*${demoFile.slice(0, demoFile.lastIndexOf('/'))}\\b`))
   })
 
   it('takes the Grafana admin password from the environment', async () => {
@@ -281,7 +454,13 @@ describe('docker-compose.yml and Dockerfile', () => {
     expect(dockerfile).toMatch(/npm prune --omit=dev/)
     expect(dockerfile).toMatch(/^USER node$/m)
     expect(dockerfile).toMatch(/^EXPOSE 9089 4001$/m)
-    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n? *CMD \["node", "-e", ".*fetch\('http:\/\/127\.0\.0\.1:9089\/-\/healthy'\)/m)
+    const [command, flag, script] = execForm(dockerfile, 'HEALTHCHECK')
+    expect([command, flag]).toEqual(['node', '-e'])
+    expect(script).toContain('/-/healthy')
+    expect(script).toContain('process.env.LIBP2P_TRACKER_WEB_LISTEN_ADDRESS')
+    // The image serves on every interface unless told otherwise.
+    expect(imageEnvironment(dockerfile).LIBP2P_TRACKER_WEB_LISTEN_ADDRESS).toBe('0.0.0.0:9089')
+    expect(execForm(dockerfile, 'CMD').some((a) => a.startsWith('--web.listen-address'))).toBe(false)
     const dockerignore = await readFile(join(REPO_ROOT, '.dockerignore'), 'utf8')
     expect(dockerignore).toMatch(/^\*$/m)
     expect(dockerignore).toMatch(/^!src\/$/m)

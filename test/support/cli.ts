@@ -1,10 +1,40 @@
 /** The built CLI (dist/cli/main.js) run as a user runs it, for end-to-end tests. */
 import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { waitFor } from './peers.js'
 import type { ChildProcess } from 'node:child_process'
+import type { AddressInfo } from 'node:net'
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
+
+export type InjectedFault = 'hold-p2p-listen' | 'http-listen-throws' | 'throw-on-sigusr2'
+
+/** The environment that loads ./fault-injection.mjs into the CLI with one fault. */
+export function faultEnv (fault: InjectedFault): Record<string, string> {
+  const preload = new URL('./fault-injection.mjs', import.meta.url).href
+  return { NODE_OPTIONS: `--import=${preload}`, TRACKER_TEST_FAULT: fault }
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (listened on, then closed). */
+export async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise(resolve => server.close(resolve))
+  return port
+}
+
+/** The status code of GET url, or undefined while nothing accepts connections there. */
+export async function statusOf (url: string): Promise<number | undefined> {
+  try {
+    const response = await fetch(url)
+    await response.arrayBuffer()
+    return response.status
+  } catch {
+    return undefined
+  }
+}
 
 export interface CliRun {
   process: ChildProcess

@@ -1,8 +1,11 @@
 /**
- * Reads an exposition back into samples for exact assertions on the numbers. Strict: a line
- * it cannot read fails the test. (Validity against Prometheus' own parser is checked by
- * promtool and by a real Prometheus in the end-to-end tests.)
+ * Reads an exposition back into samples for exact assertions on the numbers, with
+ * parse-prometheus-text-format (a port of the Prometheus Python client's text parser). Strict:
+ * a sample line the parser cannot read, or reads to no number, fails the test. Validity
+ * against Prometheus' own parsers is checked with promtool (./promtool.ts): `check metrics`
+ * for the text format, and Prometheus' OpenMetrics parser for OpenMetrics bodies.
  */
+import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 
 export interface Sample {
   name: string
@@ -12,40 +15,45 @@ export interface Sample {
 
 export interface Exposition {
   samples: Sample[]
-  /** Family name -> type, from the # TYPE lines. */
+  /** Family name -> type (lower case), from the # TYPE lines. */
   types: Map<string, string>
 }
 
-const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/
-const LABEL = /\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*(?:,|$)/y
+/** A sample value as the text format writes it (Go's ParseFloat spellings, Inf and NaN in any case). */
+const VALUE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?inf(?:inity)?$|^nan$/i
 
 export function parseExposition (text: string): Exposition {
-  const samples: Sample[] = []
+  // The parser flushes the last family on the last line: end with a newline so it is never lost.
+  const body = text.endsWith('\n') ? text : `${text}\n`
   const types = new Map<string, string>()
-  for (const line of text.split('\n')) {
-    if (line === '' || line === '# EOF') continue
-    if (line.startsWith('#')) {
-      const type = /^# TYPE (\S+) (\S+)$/.exec(line)
-      if (type !== null) types.set(type[1] as string, type[2] as string)
-      continue
-    }
-    const match = LINE.exec(line)
-    if (match === null) throw new Error(`cannot read exposition line: ${line}`)
-    const labels: Record<string, string> = {}
-    const body = match[2] ?? ''
-    LABEL.lastIndex = 0
-    while (LABEL.lastIndex < body.length) {
-      const label = LABEL.exec(body)
-      if (label === null) throw new Error(`cannot read labels in: ${line}`)
-      labels[label[1] as string] = (label[2] as string).replace(/\\(.)/g, (_m, c: string) => c === 'n' ? '\n' : c)
-    }
-    const raw = match[3] as string
-    const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw)
-    // Prometheus reads NaN in any letter case (prom-client writes Nan).
-    if (Number.isNaN(value) && raw.toLowerCase() !== 'nan') throw new Error(`cannot read value in: ${line}`)
-    samples.push({ name: match[1] as string, labels, value })
+  for (const family of parsePrometheusTextFormat(body)) {
+    // Families the parser opened for samples without a # TYPE line are not declared families.
+    if (family.type !== 'UNTYPED' || body.includes(`# TYPE ${family.name} untyped\n`)) types.set(family.name, family.type.toLowerCase())
   }
+  // The parser folds each histogram and summary family into one object and drops the _sum and
+  // _count of labelled ones; declared untyped, each of their sample lines stays a sample with
+  // its own name, labels and value. (The real types are read above.)
+  const flat = parsePrometheusTextFormat(body.replace(/^# TYPE (\S+) (?:histogram|summary)$/gm, '# TYPE $1 untyped'))
+  const samples: Sample[] = []
+  for (const family of flat) {
+    for (const metric of family.metrics) {
+      samples.push({ name: family.name, labels: metric.labels ?? {}, value: sampleValue(family.name, metric.value, metric.timestamp_ms) })
+    }
+  }
+  // The parser merges consecutive samples with equal labels: a duplicate sample would vanish.
+  const sampleLines = body.split('\n').filter(line => line.trim() !== '' && !line.startsWith('#')).length
+  if (samples.length !== sampleLines) throw new Error(`exposition has ${sampleLines} sample lines but ${samples.length} distinct samples (duplicates?)`)
   return { samples, types }
+}
+
+function sampleValue (name: string, value: string | undefined, timestamp: string | undefined): number {
+  if (value === undefined || !VALUE.test(value)) throw new Error(`cannot read the value of a ${name} sample: ${JSON.stringify(value)}`)
+  if (timestamp !== undefined && !/^-?\d+$/.test(timestamp)) throw new Error(`cannot read the timestamp of a ${name} sample: ${JSON.stringify(timestamp)}`)
+  const lower = value.toLowerCase().replace(/^\+/, '')
+  if (lower === 'nan') return NaN
+  if (lower === 'inf' || lower === 'infinity') return Infinity
+  if (lower === '-inf' || lower === '-infinity') return -Infinity
+  return Number(value)
 }
 
 /** The value of the sample with exactly these labels; undefined if absent. */

@@ -3,6 +3,7 @@
  * identify and ping, so the tracker sees exactly what it would see from a remote node.
  */
 import '../../src/runtime/node-shims.js'
+import { createServer } from 'node:net'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
@@ -12,6 +13,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import type { Libp2p } from '@libp2p/interface'
+import type { AddressInfo, Socket } from 'node:net'
 
 export type TestMuxer = 'yamux' | 'mplex'
 
@@ -23,6 +25,10 @@ export interface TestPeerOptions {
   listen?: boolean
   /** Run a Kad-DHT server that keeps loopback addresses, so a tracker's routing table can hold it. */
   dht?: boolean
+  /** Per-address dial timeout in ms (libp2p's default is 6 s): for handshake timeouts in tests. */
+  addressDialTimeout?: number
+  /** A connection gater that refuses every outbound address. */
+  denyDials?: boolean
 }
 
 export async function createTestPeer (options: TestPeerOptions = {}): Promise<Libp2p> {
@@ -32,7 +38,12 @@ export async function createTestPeer (options: TestPeerOptions = {}): Promise<Li
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: muxers.map(m => m === 'yamux' ? yamux() : mplex()),
-    connectionManager: { inboundConnectionThreshold: 1000, maxIncomingPendingConnections: 100 },
+    connectionManager: {
+      inboundConnectionThreshold: 1000,
+      maxIncomingPendingConnections: 100,
+      ...(options.addressDialTimeout === undefined ? {} : { addressDialTimeout: options.addressDialTimeout })
+    },
+    ...(options.denyDials === true ? { connectionGater: { denyDialMultiaddr: () => true } } : {}),
     nodeInfo: options.agentVersion === undefined ? undefined : { userAgent: options.agentVersion },
     services: {
       identify: identify(),
@@ -40,6 +51,30 @@ export async function createTestPeer (options: TestPeerOptions = {}): Promise<Li
       ...(options.dht === true ? { dht: kadDHT({ clientMode: false, peerInfoMapper: passthroughMapper }) } : {})
     }
   })
+}
+
+/**
+ * A TCP server on 127.0.0.1 that accepts connections and never sends a byte: a libp2p dial to
+ * it connects and then waits in the handshake until its timeout.
+ */
+export async function startSilentServer (): Promise<{ port: number, accepted: () => number, close: () => Promise<void> }> {
+  const sockets = new Set<Socket>()
+  let accepted = 0
+  const server = createServer((socket) => {
+    accepted++
+    sockets.add(socket)
+    socket.on('error', () => {})
+    socket.on('close', () => { sockets.delete(socket) })
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as AddressInfo).port,
+    accepted: () => accepted,
+    close: async () => {
+      for (const socket of sockets) socket.destroy()
+      await new Promise<void>(resolve => server.close(() => { resolve() }))
+    }
+  }
 }
 
 /** Polls until `check` returns true; fails with `what` after the timeout. No fixed sleeps. */

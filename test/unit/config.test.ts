@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AMINO_BOOTSTRAP, ConfigError, DEFAULT_WEB_PORT, buildConfig, parseDuration, parseListenAddress } from '../../src/config.js'
+import { AMINO_BOOTSTRAP, ConfigError, DEFAULT_WEB_PORT, attributeToEnvironment, buildConfig, envName, parseDuration, parseListenAddress } from '../../src/config.js'
 
 const PEER = '12D3KooWApmhCDoUFED7qJcRjPVrbmAjmATuxCeZrMD9d5CLPFNf'
 
@@ -44,6 +44,12 @@ describe('buildConfig', () => {
     [{ 'p2p.listen': ['/ip4/1.2.3.4/tcpx/1'] }, '--p2p.listen: "/ip4/1.2.3.4/tcpx/1" is not a valid multiaddr'],
     [{ 'p2p.bootstrap': ['/ip4/127.0.0.1/tcp/4001'] }, '--p2p.bootstrap: "/ip4/127.0.0.1/tcp/4001" has no /p2p/<peer-id> part'],
     [{ 'p2p.bootstrap': ['not-a-multiaddr'] }, '--p2p.bootstrap: "not-a-multiaddr" is not a valid multiaddr'],
+    [{ 'p2p.bootstrap': ['/ip4/1.2.3.4/tcp/1/p2p/notapeerid'] }, '--p2p.bootstrap: "/ip4/1.2.3.4/tcp/1/p2p/notapeerid" has an invalid peer ID "notapeerid" (expected one like 12D3KooW... or Qm...)'],
+    [{ 'p2p.bootstrap': ['/ip4/1.2.3.4/tcp/1/p2p/QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGA'] },
+      '--p2p.bootstrap: "/ip4/1.2.3.4/tcp/1/p2p/QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGA" has an invalid peer ID "QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGA" (expected one like 12D3KooW... or Qm...)'],
+    [{ 'p2p.bootstrap': [`/ip4/1.2.3.4/tcp/1/p2p/${PEER.slice(0, -1)}`] }, `--p2p.bootstrap: "/ip4/1.2.3.4/tcp/1/p2p/${PEER.slice(0, -1)}" has an invalid peer ID "${PEER.slice(0, -1)}" (expected one like 12D3KooW... or Qm...)`],
+    [{ 'p2p.listen': [`/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`] },
+      `--p2p.listen: "/ip4/127.0.0.1/tcp/4001/p2p/${PEER}" names a peer (/p2p/${PEER}); a listen address is this node's own, without /p2p/ (libp2p adds this node's peer ID itself)`],
     [{ 'p2p.muxers': 'yamux,quic' }, '--p2p.muxers: "quic" is not one of yamux, mplex'],
     [{ 'p2p.muxers': 'yamux,yamux' }, '--p2p.muxers: "yamux,yamux" names a muxer twice'],
     [{ 'p2p.muxers': ',' }, '--p2p.muxers: name at least one of yamux, mplex'],
@@ -65,9 +71,23 @@ describe('buildConfig', () => {
     expect(text).not.toContain('\n')
   })
 
-  it('accepts a bootstrap multiaddr that names its peer', () => {
-    const addr = `/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`
-    expect(buildConfig({ 'p2p.bootstrap': [addr] }).p2p.bootstrap).toEqual([addr])
+  it('accepts a bootstrap multiaddr that names its peer (Ed25519, RSA or CID form)', () => {
+    const addrs = [`/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`, ...AMINO_BOOTSTRAP, '/ip4/127.0.0.1/tcp/4001/p2p/bafzbeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqxe']
+    expect(buildConfig({ 'p2p.bootstrap': addrs }).p2p.bootstrap).toEqual(addrs)
+  })
+
+  it('names the environment variable when the bad value came from it', () => {
+    const fromEnvironment = new Set(['p2p.bootstrap'])
+    expect(errorOf(() => buildConfig({ 'p2p.bootstrap': ['/ip4/1.2.3.4/tcp/1/p2p/notapeerid'] }, { fromEnvironment })))
+      .toBe('LIBP2P_TRACKER_P2P_BOOTSTRAP (--p2p.bootstrap): "/ip4/1.2.3.4/tcp/1/p2p/notapeerid" has an invalid peer ID "notapeerid" (expected one like 12D3KooW... or Qm...)')
+    // Only the flag whose value came from the environment; others as usual.
+    expect(errorOf(() => buildConfig({ 'p2p.dht': 'full' }, { fromEnvironment }))).toBe('--p2p.dht: "full" is not one of client, server, off')
+    // Errors found later (a port in use, a corrupt identity file) are attributed the same way.
+    const late = attributeToEnvironment(new ConfigError('--web.listen-address: 127.0.0.1:80 is already in use'), new Set(['web.listen-address']))
+    expect((late as Error).message).toBe('LIBP2P_TRACKER_WEB_LISTEN_ADDRESS (--web.listen-address): 127.0.0.1:80 is already in use')
+    const other = new Error('not the user\'s')
+    expect(attributeToEnvironment(other, new Set(['web.listen-address']))).toBe(other)
+    expect(envName('tracker.rtt-sample-interval')).toBe('LIBP2P_TRACKER_TRACKER_RTT_SAMPLE_INTERVAL')
   })
 })
 

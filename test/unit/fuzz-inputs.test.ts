@@ -4,7 +4,7 @@
  * identity file. Each case ends in a valid result or a one-line ConfigError (or commander's
  * usage error for the command line), never another exception.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Command, CommanderError } from 'commander'
@@ -12,7 +12,7 @@ import fc from 'fast-check'
 import yaml from 'js-yaml'
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { describe, expect, it } from 'vitest'
-import { addTrackerFlags, envName, rawConfigOf } from '../../src/cli/flags.js'
+import { FLAGS, addTrackerFlags, envName, flagsFromEnvironment, rawConfigOf } from '../../src/cli/flags.js'
 import { ConfigError, buildConfig } from '../../src/config.js'
 import { parseCidr } from '../../src/p2p/connection-gater.js'
 import { loadOrCreateIdentity } from '../../src/p2p/identity.js'
@@ -21,26 +21,30 @@ import type { RawConfig } from '../../src/config.js'
 
 const RUNS = 300
 
-/** Asserts that an error is a one-line ConfigError. */
-function expectConfigError (err: unknown): void {
+/** A flag's error names it; one that came from the environment names the variable first. */
+const NAMES_FLAG = /^--[a-z0-9.-]+: /
+const NAMES_VARIABLE = /^LIBP2P_TRACKER_[A-Z0-9_]+ \(--[a-z0-9.-]+\): /
+
+/** Asserts that an error is a one-line ConfigError naming what the user must fix. */
+function expectConfigError (err: unknown, names = NAMES_FLAG): void {
   if (!(err instanceof ConfigError)) throw err
   expect(err.message).not.toMatch(/[\n\r]/)
-  expect(err.message).toMatch(/^--[a-z0-9.-]+: /)
+  expect(err.message).toMatch(names)
 }
 
-function outcome (fn: () => unknown): void {
+function outcome (fn: () => unknown, names = NAMES_FLAG): void {
   try {
     fn()
   } catch (err) {
-    expectConfigError(err)
+    expectConfigError(err, names)
   }
 }
 
-const STRING_FLAGS = ['web.listen-address', 'web.telemetry-path', 'p2p.identity-file', 'p2p.muxers', 'p2p.dht', 'p2p.dht-address-filter',
-  'p2p.max-connections', 'p2p.max-incoming-pending-connections', 'p2p.inbound-connection-threshold', 'tracker.max-peer-series',
-  'tracker.report-interval', 'tracker.report-peers', 'log.level', 'log.format', 'web.config.file', 'web.max-requests'] as const
-const LIST_FLAGS = ['p2p.listen', 'p2p.bootstrap', 'p2p.allow-cidr', 'p2p.deny-cidr'] as const
-const BOOLEAN_FLAGS = ['web.disable-exporter-metrics', 'web.disable-peer-api'] as const
+// Every flag of flags.ts, by kind: a new flag is fuzzed without touching this file.
+const STRING_FLAGS = FLAGS.filter(f => f.arg !== undefined && f.repeatable !== true).map(f => f.flag)
+const LIST_FLAGS = FLAGS.filter(f => f.arg !== undefined && f.repeatable === true).map(f => f.flag)
+const BOOLEAN_FLAGS = FLAGS.filter(f => f.arg === undefined).map(f => f.flag)
+const ALL_FLAGS = [...STRING_FLAGS, ...LIST_FLAGS, ...BOOLEAN_FLAGS]
 
 /** Strings near what users type: numbers, durations, addresses, CIDRs, and anything at all. */
 const value = fc.oneof(
@@ -48,7 +52,10 @@ const value = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.nat().map(String),
   fc.constantFrom('', ' ', '0', '-1', '1e3', '30s', '1h30m', '5x', ':9089', '[::1]:0', '127.0.0.1:65536', '/metrics', '/ip4/127.0.0.1/tcp/0',
-    '/ip4/1.2.3.4/tcp/1/p2p/12D3KooWApmhCDoUFED7qJcRjPVrbmAjmATuxCeZrMD9d5CLPFNf', '/dnsaddr/x', '10.0.0.0/8', '::/0', '1.2.3.4/33', 'yamux,mplex', 'a\nb'),
+    '/ip4/1.2.3.4/tcp/1/p2p/12D3KooWApmhCDoUFED7qJcRjPVrbmAjmATuxCeZrMD9d5CLPFNf', '/dnsaddr/x', '10.0.0.0/8', '::/0', '1.2.3.4/33', 'yamux,mplex', 'a\nb',
+    // Bounds of the peer-insight flags, and peer IDs that are not.
+    '1', '2', '1000', '1001', '10000000', '10000001', '99ms', '100ms', '999ms', '1s', '7d', '8d', '9007199254740993',
+    '/ip4/1.2.3.4/tcp/1/p2p/notapeerid', '/ip4/1.2.3.4/tcp/1/p2p/QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGA'),
   fc.tuple(fc.ipV4(), fc.integer({ min: -1, max: 40 })).map(([ip, p]) => `${ip}/${p}`),
   fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 140 })).map(([ip, p]) => `${ip}/${p}`)
 )
@@ -64,12 +71,22 @@ function command (): Command {
 }
 
 describe('fuzzing the inputs', () => {
+  it('covers every flag of flags.ts, each of one kind', () => {
+    expect(new Set(ALL_FLAGS).size).toBe(FLAGS.length)
+    for (const flag of ['tracker.flapping-sessions', 'tracker.flapping-window', 'tracker.history-peers', 'tracker.history-sessions', 'tracker.rtt-sample-interval']) {
+      expect(STRING_FLAGS).toContain(flag)
+    }
+    // The arbitrary gives each flag a value in some run.
+    const seen = new Set(fc.sample(rawConfig, 400).flatMap(raw => Object.keys(raw)))
+    expect([...seen].sort()).toEqual([...ALL_FLAGS].sort())
+  })
+
   it('buildConfig: any raw flag values give a config or one ConfigError line', () => {
     fc.assert(fc.property(rawConfig, (raw) => { outcome(() => buildConfig(raw)) }), { numRuns: RUNS })
   })
 
   it('the command line: any argv gives a usage error, a config or one ConfigError line', () => {
-    const flagNames = [...STRING_FLAGS, ...LIST_FLAGS, ...BOOLEAN_FLAGS, 'unknown.flag']
+    const flagNames = [...ALL_FLAGS, 'unknown.flag']
     const arg = fc.oneof(
       fc.tuple(fc.constantFrom(...flagNames), value).map(([f, v]) => `--${f}=${v}`),
       fc.constantFrom(...flagNames).map(f => `--${f}`),
@@ -87,8 +104,8 @@ describe('fuzzing the inputs', () => {
     }), { numRuns: RUNS })
   })
 
-  it('the environment: any LIBP2P_TRACKER_* values give a config or one ConfigError line', () => {
-    const names = [...STRING_FLAGS, ...LIST_FLAGS, ...BOOLEAN_FLAGS]
+  it('the environment: any LIBP2P_TRACKER_* values give a config or one ConfigError line naming the variable', () => {
+    const names = ALL_FLAGS
     fc.assert(fc.property(fc.dictionary(fc.constantFrom(...names), value.filter(v => !v.includes('\0')), { maxKeys: 5 }), (env) => {
       const saved = { ...process.env }
       try {
@@ -100,7 +117,7 @@ describe('fuzzing the inputs', () => {
           if (err instanceof CommanderError) return
           throw err
         }
-        outcome(() => buildConfig(rawConfigOf(program)))
+        outcome(() => buildConfig(rawConfigOf(program), { fromEnvironment: flagsFromEnvironment(program) }), NAMES_VARIABLE)
       } finally {
         for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
       }
@@ -142,6 +159,7 @@ describe('fuzzing the inputs', () => {
       } catch (err) {
         expectConfigError(err)
       }
+      expect(new Uint8Array(readFileSync(file))).toEqual(content)
     }), { numRuns: RUNS })
   })
 

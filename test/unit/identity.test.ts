@@ -1,11 +1,31 @@
 import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { ConfigError } from '../../src/config.js'
 import { loadOrCreateIdentity } from '../../src/p2p/identity.js'
+
+/** The file-system calls identity.ts makes, in order (the real calls are made). */
+const fsCalls = vi.hoisted(() => [] as string[])
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>()
+  const name = (path: unknown): string => String(path).split('/').at(-1) ?? ''
+  return {
+    ...real,
+    open: async (...args: Parameters<typeof real.open>) => {
+      const handle = await real.open(...args)
+      const what = `${name(args[0])} (${String(args[1])})`
+      fsCalls.push(`open ${what}`)
+      const sync = handle.sync.bind(handle)
+      handle.sync = async () => { fsCalls.push(`fsync ${what}`); await sync() }
+      return handle
+    },
+    link: async (...args: Parameters<typeof real.link>) => { fsCalls.push(`link ${name(args[0])} -> ${name(args[1])}`); await real.link(...args) },
+    unlink: async (...args: Parameters<typeof real.unlink>) => { fsCalls.push(`unlink ${name(args[0])}`); await real.unlink(...args) }
+  }
+})
 
 async function dir (): Promise<string> {
   return await mkdtemp(join(tmpdir(), 'identity-'))
@@ -29,6 +49,22 @@ describe('loadOrCreateIdentity', () => {
     const loaded = await loadOrCreateIdentity(file)
     expect(loaded.created).toBe(false)
     expect(peerIdFromPrivateKey(loaded.privateKey).toString()).toBe(peerIdFromPrivateKey(created.privateKey).toString())
+  })
+
+  it('writes a temp file, fsyncs it, links it to the name, removes the temp name and fsyncs the folder', async () => {
+    const d = await dir()
+    fsCalls.length = 0
+    await loadOrCreateIdentity(join(d, 'id.key'))
+    const temp = fsCalls[0]?.match(/^open (\.id\.key\.[0-9a-f]{12}\.tmp) \(wx\)$/)?.[1]
+    expect(temp, fsCalls.join('; ')).toBeDefined()
+    expect(fsCalls).toEqual([
+      `open ${temp} (wx)`,
+      `fsync ${temp} (wx)`,
+      `link ${temp} -> id.key`,
+      `unlink ${temp}`,
+      `open ${basename(d)} (r)`,
+      `fsync ${basename(d)} (r)`
+    ])
   })
 
   it('reads a key written by another libp2p tool (protobuf encoding)', async () => {

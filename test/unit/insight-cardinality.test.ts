@@ -75,7 +75,8 @@ describe('insight cardinality', () => {
     expect(agentSum).toBe(N)
     expect(valueOf(m, INSIGHT_METRICS.peersByProtocol.name, { protocol: 'kad' })).toBe(N)
     expect(valueOf(m, INSIGHT_METRICS.peersByProtocol.name, { protocol: 'other' })).toBe(N)
-    expect(valueOf(m, INSIGHT_METRICS.rememberedPeers.name)).toBe(1000)
+    // connected peers are never evicted from the history: all N are remembered while connected
+    expect(valueOf(m, INSIGHT_METRICS.rememberedPeers.name)).toBe(N)
     // no peer ID, IP or raw agent string leaks into the exposition
     for (const s of m.samples) {
       for (const value of Object.values(s.labels)) {
@@ -85,7 +86,13 @@ describe('insight cardinality', () => {
     }
     expect(text.includes('12D3KooW')).toBe(false)
     expect(text.includes('10.0.')).toBe(false)
+    // once they leave, the history is back to --tracker.history-peers, the most recently seen
+    for (let i = 0; i < N; i++) tracker.connectionClosed(`c${i}`)
     expect(insight.history.size).toBe(1000)
-    void peers
+    expect(insight.history.get(peers[N - 1] as string)).toBeDefined()
+    expect(insight.history.get(peers[N - 1001] as string)).toBeUndefined()
+    const after = parseExposition((() => { const w = new ExpositionWriter('text'); collector.collect(w); return w.finish() })())
+    expect(valueOf(after, INSIGHT_METRICS.rememberedPeers.name)).toBe(1000)
+    for (const [name, bound] of Object.entries(BOUND)) expect(samplesOf(after, name).length, name).toBeLessThanOrEqual(bound)
   })
 })

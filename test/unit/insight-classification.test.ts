@@ -7,6 +7,7 @@ import { AGENT_FAMILIES, classifyAgent } from '../../src/insight/agent-family.js
 import { CloseReasonCounter, PRUNE_GRACE_MS, classifyClose } from '../../src/insight/close-reasons.js'
 import { DIAL_ERROR_REASONS, classifyDialError } from '../../src/insight/dial-errors.js'
 import { PROTOCOL_CLASSES, protocolClassOf, protocolClassesOfMask, protocolMaskOf } from '../../src/insight/protocols.js'
+import { MAX_PROTOCOLS, sanitizeProtocols } from '../../src/tracker/sanitize.js'
 
 describe('agent families', () => {
   const cases: Array<[string, string, string | undefined]> = [
@@ -35,6 +36,17 @@ describe('agent families', () => {
     ['lotus-1.28.0+mainnet+git.ab12cd', 'lotus', '1.28'],
     ['forest-0.19.2', 'forest', '0.19'],
     ['forest-0.19.0+git.1234', 'forest', '0.19'],
+    // go-libp2p's identify default for a program that sets no agent: its main module path and version
+    ['github.com/ipfs/vole@v0.4.0', 'go-libp2p', undefined],
+    ['github.com/celestiaorg/celestia-node@v0.20.4', 'go-libp2p', undefined],
+    ['github.com/some-org/polkadot-watcher@v1.2.3-rc1', 'go-libp2p', undefined],
+    ['gitlab.com/group/sub/app@v2.0.0+incompatible', 'go-libp2p', undefined],
+    ['github.com/myorg/myapp@3f0947b12', 'go-libp2p', undefined],
+    ['github.com/myorg/myapp@3f0947b12-dirty', 'go-libp2p', undefined],
+    ['github.com/myorg/myapp@', 'go-libp2p', undefined],
+    ['github.com/libp2p/go-libp2p', 'go-libp2p', undefined],
+    ['github.com/myorg/myapp', 'other', undefined],
+    ['github.com/myorg/myapp@latest', 'other', undefined],
     ['libp2p-peer-tracker/0.1.0', 'other', undefined],
     ['edgevpn', 'other', undefined]
   ]
@@ -77,6 +89,13 @@ describe('protocol classes', () => {
     ['/x/custom/1.0.0', 'other'], ['', 'other'], ['/ipfs/kad/2.0.0', 'other']
   ]
   it.each(cases)('%s -> %s', (id, cls) => { expect(protocolClassOf(id)).toBe(cls) })
+
+  it('reads at most the sanitizer\'s MAX_PROTOCOLS ids of a list', () => {
+    const capped = [...Array.from({ length: MAX_PROTOCOLS }, (_, i) => `/ipfs/kad/${i}/kad/1.0.0`), '/mine/1']
+    expect(protocolClassesOfMask(protocolMaskOf(capped))).toEqual(['kad'])
+    // what the adapter passes on is already cut there: the id past the cap is never seen
+    expect(protocolClassesOfMask(protocolMaskOf(sanitizeProtocols(capped)))).toEqual(['kad'])
+  })
 
   it('turns a peer\'s protocol list into one bit per class', () => {
     const mask = protocolMaskOf(['/ipfs/id/1.0.0', '/ipfs/ping/1.0.0', '/meshsub/1.1.0', '/meshsub/1.2.0', '/mine/1'])
@@ -144,7 +163,18 @@ describe('dial error reasons', () => {
       // Noise's identity check, wrapped by libp2p's upgrader in EncryptionFailedError
       [named('EncryptionFailedError', 'Payload identity key 080112 does not match expected remote identity key 080113'), 'peer_id_mismatch'],
       [new UnexpectedPeerError('Unexpected peer'), 'peer_id_mismatch'],
-      [named('InvalidPeerIdError', 'Can not dial self'), 'peer_id_mismatch'],
+      // a self-dial is not a mismatch: nothing was dialled
+      [named('InvalidPeerIdError', 'Can not dial self'), 'other'],
+      [named('DialError', 'Tried to dial self'), 'other'],
+      // the handshake with a port that accepts TCP and never answers: a timeout wrapped in EncryptionFailedError
+      [named('EncryptionFailedError', 'The operation was aborted due to timeout'), 'timeout'],
+      [named('MuxerUnavailableError', 'The operation was aborted due to timeout'), 'timeout'],
+      [named('EncryptionFailedError', 'This operation was aborted'), 'aborted'],
+      // libp2p re-throws an address error as TimeoutError when the dial's own signal fired
+      [new TimeoutError('This operation was aborted'), 'timeout'],
+      // Node's AbortError for a timeout signal: the reason is its cause
+      [Object.assign(named('AbortError', 'The operation was aborted'), { code: 'ABORT_ERR', cause: named('TimeoutError', 'The operation was aborted due to timeout') }), 'timeout'],
+      [Object.assign(named('AbortError', 'The operation was aborted'), { code: 'ABORT_ERR', cause: named('AbortError', 'This operation was aborted') }), 'aborted'],
       [named('NoValidAddressesError', 'The dial request has no valid addresses for peer: 12D3KooW'), 'no_valid_addresses'],
       [named('DialError', 'Peer had more than maxPeerAddrsToDial'), 'no_valid_addresses'],
       [named('EncryptionFailedError', 'Encryption failed'), 'encryption_failed'],
@@ -155,7 +185,9 @@ describe('dial error reasons', () => {
       [named('AbortError', 'This operation was aborted'), 'aborted'],
       [named('DialError', 'Dial queue is full'), 'resource_limit'],
       [coded('EMFILE', 'too many open files'), 'resource_limit'],
-      [named('DialDeniedError', 'The dial request is blocked by gater.allowDialPeer'), 'other'],
+      [named('DialDeniedError', 'The dial request is blocked by gater.allowDialPeer'), 'denied'],
+      [named('DialDeniedError', 'The connection gater denied all addresses in the dial request for peer: 12D3KooW'), 'denied'],
+      [named('ConnectionInterceptedError', 'The multiaddr connection is blocked by gater.denyOutboundConnection'), 'denied'],
       [new Error('something else'), 'other'],
       ['ECONNREFUSED as a string', 'refused'],
       [undefined, 'other'],

@@ -130,12 +130,16 @@ describe('peer insight state', () => {
   })
 
   it('detects flapping (K sessions in W), reconnects, new vs returning peers, and forgets flapping after W', () => {
-    const { open, close, advance, scrape, insight } = setup({ flappingSessions: 3, flappingWindowMs: 10 * MIN })
+    const { tracker, open, close, advance, scrape, insight } = setup({ flappingSessions: 3, flappingWindowMs: 10 * MIN })
     for (let i = 0; i < 3; i++) { close(open('F')); advance(MIN) }
     close(open('G'))
     let m = scrape()
     expect(valueOf(m, M.flappingPeers.name)).toBe(1)
-    expect(insight.isFlapping('F', Date.now())).toBe(false) // far in the past of the injected clock: sanity of the API
+    // on the tracker's (injected) clock: F is flapping until 10 min after its first of 3 starts
+    expect(insight.isFlapping('F', tracker.now())).toBe(true)
+    expect(insight.isFlapping('G', tracker.now())).toBe(false)
+    expect(insight.isFlapping('F', tracker.now() + 7 * MIN - 1)).toBe(true)
+    expect(insight.isFlapping('F', tracker.now() + 7 * MIN)).toBe(false)
     expect(valueOf(m, M.peerReconnects.name)).toBe(2)
     expect(valueOf(m, M.newPeers.name)).toBe(2)
     expect(valueOf(m, M.returningPeers.name)).toBe(2)
@@ -175,6 +179,67 @@ describe('peer insight state', () => {
     expect(a?.recent).toHaveLength(2)
     expect(a?.recent.every(s => s.endedAt !== undefined)).toBe(true)
     expect(insight.history.size).toBe(2)
+  })
+
+  it('never evicts a connected peer, however many others come and go, and keeps its close', () => {
+    const { open, close, advance, insight, tracker } = setup({ historyPeers: 2, historySessions: 3 })
+    const longLived = open('L') // connected for days while others churn
+    for (let i = 0; i < 50; i++) { advance(HOUR); close(open(`p${i}`)) }
+    expect(insight.history.get('L')).toBeDefined()
+    expect(insight.history.size).toBe(2) // L and the most recently seen of the others
+    expect(insight.history.get('p49')).toBeDefined()
+    expect(insight.history.get('p48')).toBeUndefined()
+    advance(HOUR)
+    close(longLived)
+    // the close landed in the remembered record, which L's session was using all along
+    expect(insight.history.get('L')?.recent[0]?.endedAt).toBe(tracker.now())
+    expect(tracker.session('L')).toBeUndefined()
+
+    // more connected peers than M: all of them stay; the cap applies again as they leave
+    const others = ['X', 'Y', 'Z'].map(p => open(p))
+    expect(insight.history.size).toBe(3)
+    expect(insight.history.connected).toBe(3)
+    expect(insight.history.get('L')).toBeUndefined() // disconnected ones go first
+    for (const c of others) close(c)
+    expect(insight.history.size).toBe(2)
+    expect(insight.history.connected).toBe(0)
+    expect(insight.history.get('Y')).toBeDefined()
+    expect(insight.history.get('Z')).toBeDefined()
+  })
+
+  it('shows a pruned close as pruned in the session history, whether the prune comes after or before the close', () => {
+    const { open, close, advance, insight } = setup()
+    close(open('A')) // c1
+    insight.connectionCloseClassified('c1', 'A', 'local', 1_700_000_000_000)
+    expect(insight.history.get('A')?.recent[0]?.closeReason).toBe('local')
+    insight.connectionsPruned(['c1'], 1_700_000_000_100)
+    expect(insight.history.get('A')?.recent[0]?.closeReason).toBe('pruned')
+    advance(10_000)
+    const c2 = open('B')
+    insight.connectionsPruned([c2], 1_700_000_010_000) // the prune event first, then the close
+    close(c2)
+    insight.connectionCloseClassified(c2, 'B', 'local', 1_700_000_010_001)
+    expect(insight.history.get('B')?.recent[0]?.closeReason).toBe('pruned')
+    // a local close no prune claims stays local
+    close(open('C'))
+    insight.connectionCloseClassified('c3', 'C', 'local', 1_700_000_010_002)
+    insight.settle(1_700_000_020_000)
+    expect(insight.history.get('C')?.recent[0]?.closeReason).toBe('local')
+    expect(insight.closeReasons.counts).toMatchObject({ pruned: 2, local: 1 })
+  })
+
+  it('does not relabel a later session when the pruned close\'s history entry was reused', () => {
+    const { open, close, advance, insight } = setup({ historySessions: 1 })
+    close(open('A')) // c1
+    insight.connectionCloseClassified('c1', 'A', 'local', 1_700_000_000_000)
+    advance(100)
+    close(open('A')) // c2: reuses the single history entry
+    insight.connectionCloseClassified('c2', 'A', 'local', 1_700_000_000_000)
+    const entry = insight.history.get('A')?.recent[0]
+    insight.connectionsPruned(['c1'], 1_700_000_000_001) // the first close was the prune
+    expect(entry?.closeReason).toBe('local')
+    insight.connectionsPruned(['c2'], 1_700_000_000_002)
+    expect(entry?.closeReason).toBe('pruned')
   })
 
   it('records RTT samples in the histogram of the peer\'s family', () => {
@@ -224,7 +289,7 @@ describe('bounded structures', () => {
 
   it('PeerHistory stays at M peers however many pass', () => {
     const history = new PeerHistory({ maxPeers: 100, sessionsPerPeer: 3, startsPerPeer: 3 })
-    for (let i = 0; i < 10_000; i++) history.sessionStarted(`p${i}`, 'inbound', i)
+    for (let i = 0; i < 10_000; i++) history.sessionEnded(history.sessionStarted(`p${i}`, 'inbound', i).record, i)
     expect(history.size).toBe(100)
     expect(history.evictions).toBe(9900)
     expect(history.get('p9999')).toBeDefined()

@@ -11,12 +11,12 @@ export const PATHS = {
   fileSdTargets: join(REPO_ROOT, 'prometheus', 'targets', 'trackers.yml'),
   alertmanagerConfig: join(REPO_ROOT, 'alertmanager', 'alertmanager.yml'),
   dashboard: join(REPO_ROOT, 'grafana', 'dashboards', 'libp2p-peer-tracker.json'),
-  dashboardGenerator: join(REPO_ROOT, 'grafana', 'generate-dashboard.mjs'),
+  dashboardGenerator: join(REPO_ROOT, 'grafana', 'generate-dashboard.ts'),
   grafanaDatasource: join(REPO_ROOT, 'grafana', 'provisioning', 'datasources', 'prometheus.yml'),
   grafanaProvider: join(REPO_ROOT, 'grafana', 'provisioning', 'dashboards', 'provider.yml'),
   compose: join(REPO_ROOT, 'docker-compose.yml'),
   dockerfile: join(REPO_ROOT, 'Dockerfile'),
-  docs: join(REPO_ROOT, 'docs', 'monitoring-stack.md')
+  readme: join(REPO_ROOT, 'README.md')
 } as const
 
 /** The Debian binaries the stack tests run (packages prometheus, prometheus-alertmanager, docker-compose). */

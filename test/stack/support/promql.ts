@@ -43,8 +43,14 @@ function splitMatchers (body: string): string[] {
   return matchers.map((m) => m.replace(/\s+/g, '')).filter((m) => m !== '')
 }
 
-/** The vector selectors of a PromQL expression (Grafana variables allowed). */
-export function vectorSelectors (expr: string): VectorSelector[] {
+/** A vector selector and where it is: `start` at its metric name, `end` after its matchers. */
+export interface VectorSelectorSpan extends VectorSelector {
+  start: number
+  end: number
+}
+
+/** The vector selectors of a PromQL expression (Grafana variables allowed), with their positions. */
+export function vectorSelectorSpans (expr: string): VectorSelectorSpan[] {
   const blanked = blankStrings(expr)
   // Mask what cannot hold a metric name: label matchers, ranges and subqueries, and the
   // label lists of by/without/on/ignoring/group_left/group_right.
@@ -52,7 +58,7 @@ export function vectorSelectors (expr: string): VectorSelector[] {
     .replace(/\{[^}]*\}/g, (s) => ' '.repeat(s.length))
     .replace(/\[[^\]]*\]/g, (s) => ' '.repeat(s.length))
     .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, (s) => ' '.repeat(s.length))
-  const selectors: VectorSelector[] = []
+  const selectors: VectorSelectorSpan[] = []
   for (const match of masked.matchAll(/\$\{?\w+\}?|[0-9][0-9a-zA-Z_.]*|[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
     const token = match[0]
     const start = match.index
@@ -61,9 +67,14 @@ export function vectorSelectors (expr: string): VectorSelector[] {
     if (/^\s*\(/.test(masked.slice(after))) continue // a function or an aggregation
     const braces = /^\s*\{([^}]*)\}/.exec(blanked.slice(after))
     const body = braces === null ? '' : expr.slice(after + braces[0].indexOf('{') + 1, after + braces[0].length - 1)
-    selectors.push({ metric: token, matchers: splitMatchers(body) })
+    selectors.push({ metric: token, matchers: splitMatchers(body), start, end: after + (braces === null ? 0 : braces[0].length) })
   }
   return selectors
+}
+
+/** The vector selectors of a PromQL expression (Grafana variables allowed). */
+export function vectorSelectors (expr: string): VectorSelector[] {
+  return vectorSelectorSpans(expr).map(({ metric, matchers }) => ({ metric, matchers }))
 }
 
 /** The series names an expression selects. */

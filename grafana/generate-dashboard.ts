@@ -1,54 +1,151 @@
-#!/usr/bin/env node
-// @ts-check
 /**
  * Generates grafana/dashboards/libp2p-peer-tracker.json, the provisioned dashboard.
  *
- *   node grafana/generate-dashboard.mjs          write the JSON
- *   node grafana/generate-dashboard.mjs --check  exit 1 if the committed JSON differs
+ *   npx tsx grafana/generate-dashboard.ts          write the JSON
+ *   npx tsx grafana/generate-dashboard.ts --check  exit 1 if the committed JSON differs
  *
  * Edit this file, not the JSON: every query gets the same `job`/`instance` filter and
  * `$__rate_interval` from one place, and every panel a unit and a description.
- * test/stack/dashboard.test.ts checks the result and runs `--check`.
+ *
+ * Typed with Grafana's published schema (@grafana/schema, the version of the compose
+ * image's Grafana): the dashboard, variables and panels against its Dashboard, Panel and
+ * RowPanel types, and each panel's options and custom field config against its plugin's
+ * own types (timeseries, stat, table, heatmap, bargauge). `npm run typecheck` checks this
+ * file (test/tsconfig.json includes grafana/); test/stack/dashboard.test.ts checks the
+ * result and runs `--check`.
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
+import {
+  AxisPlacement,
+  BarGaugeDisplayMode,
+  BarGaugeNamePlacement,
+  BarGaugeSizing,
+  BarGaugeValueMode,
+  BigValueColorMode,
+  BigValueGraphMode,
+  BigValueJustifyMode,
+  BigValueTextMode,
+  DashboardCursorSync,
+  FieldColorModeId,
+  GraphDrawStyle,
+  HeatmapCellLayout,
+  LegendDisplayMode,
+  PercentChangeColorMode,
+  SortOrder,
+  StackingMode,
+  TableCellDisplayMode,
+  TableCellHeight,
+  ThresholdsMode,
+  TooltipDisplayMode,
+  VariableHide,
+  VariableRefresh,
+  VariableSort,
+  VisibilityMode,
+  VizOrientation
+} from '@grafana/schema'
+import type {
+  AnnotationQuery,
+  Dashboard,
+  DataQuery,
+  DataSourceRef,
+  FieldConfigSource,
+  GraphFieldConfig,
+  GridPos,
+  Panel,
+  RowPanel,
+  TableFieldOptions,
+  Threshold,
+  VariableModel
+} from '@grafana/schema'
+import type { Options as BarGaugeOptions } from '@grafana/schema/dist/esm/raw/composable/bargauge/panelcfg/x/BarGaugePanelCfg_types.gen'
+import {
+  HeatmapColorMode,
+  HeatmapColorScale,
+  type FieldConfig as HeatmapFieldConfig,
+  type Options as HeatmapOptions
+} from '@grafana/schema/dist/esm/raw/composable/heatmap/panelcfg/x/HeatmapPanelCfg_types.gen'
+import type { Options as StatOptions } from '@grafana/schema/dist/esm/raw/composable/stat/panelcfg/x/StatPanelCfg_types.gen'
+import type { Options as TableOptions } from '@grafana/schema/dist/esm/raw/composable/table/panelcfg/x/TablePanelCfg_types.gen'
+import type { Options as TimeSeriesOptions } from '@grafana/schema/dist/esm/raw/composable/timeseries/panelcfg/x/TimeSeriesPanelCfg_types.gen'
 
 const OUTPUT = fileURLToPath(new URL('./dashboards/libp2p-peer-tracker.json', import.meta.url))
 
 /** Every panel and query uses the dashboard's datasource variable. */
-const DATASOURCE = { type: 'prometheus', uid: '${datasource}' }
+const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } satisfies DataSourceRef
 
 /** The filter every selector in the dashboard carries. */
 const FILTER = 'job="$job", instance=~"$instance"'
 
 /**
- * A vector selector filtered by the dashboard's variables.
- * @param {string} metric
- * @param {string} [matchers] more matchers, e.g. 'alertstate="firing"'
+ * The same filter, but also matching series without an instance label: "$instance|" is
+ * the selected trackers or the empty string. For ALERTS, where LibP2PTrackerTargetAbsent
+ * (from absent(up{job=...})) has a job but no instance, and must show whichever tracker
+ * is selected.
  */
-function sel (metric, matchers) {
-  return `${metric}{${matchers === undefined ? '' : `${matchers}, `}${FILTER}}`
-}
+const FILTER_WITH_UNLABELLED = 'job="$job", instance=~"$instance|"'
 
 /**
- * @param {string} metric
- * @param {string} [matchers] more matchers, e.g. 'outcome="failure"'
+ * A vector selector filtered by the dashboard's variables.
+ * @param matchers more matchers, e.g. 'alertstate="firing"'
  */
-function rate (metric, matchers) {
+function sel (metric: string, matchers?: string, filter: string = FILTER): string {
+  return `${metric}{${matchers === undefined ? '' : `${matchers}, `}${filter}}`
+}
+
+/** @param matchers more matchers, e.g. 'outcome="failure"' */
+function rate (metric: string, matchers?: string): string {
   return `rate(${sel(metric, matchers)}[$__rate_interval])`
 }
 
+interface Query {
+  expr: string
+  legendFormat?: string
+  instant?: boolean
+  format?: 'time_series' | 'table' | 'heatmap'
+}
+
 /**
- * @typedef {{ expr: string, legendFormat?: string, instant?: boolean, format?: string }} Query
- * @typedef {{ w: number, h: number }} Size
+ * A Prometheus query as Grafana's Prometheus datasource stores it. @grafana/schema has
+ * the common part (DataQuery); the Prometheus fields are that plugin's, typed here.
  */
+interface PrometheusQuery extends DataQuery {
+  datasource: DataSourceRef
+  editorMode: 'code'
+  expr: string
+  format: 'time_series' | 'table' | 'heatmap'
+  instant: boolean
+  range: boolean
+  legendFormat: string
+}
+
+/**
+ * The fields the Prometheus datasource reads from an annotation query, beside the common
+ * ones of @grafana/schema's AnnotationQuery (which leaves datasource fields out).
+ */
+interface PrometheusAnnotationFields {
+  expr: string
+  step: string
+  titleFormat: string
+  textFormat: string
+  useValueForTime: boolean
+}
+
+/**
+ * A query variable as Grafana saves it: `definition` is the query as its editor shows it,
+ * which @grafana/schema's VariableModel leaves out.
+ */
+type QueryVariable = VariableModel & { type: 'query', definition: string }
+
+interface Size { w: number, h: number }
+
+/** A panel with its place on the grid, which layout() fills in. */
+type Placed<T> = T & { gridPos: GridPos }
 
 let nextId = 1
 
-/**
- * @param {Query[]} queries
- */
-function targets (queries) {
+/** The panel's queries (Panel.targets is a list of open records in the schema). */
+function targets (queries: Query[]): Array<Record<string, unknown>> {
   return queries.map((q, i) => ({
     datasource: DATASOURCE,
     editorMode: 'code',
@@ -58,124 +155,124 @@ function targets (queries) {
     range: !(q.instant ?? false),
     legendFormat: q.legendFormat ?? '__auto',
     refId: String.fromCharCode(65 + i)
-  }))
+  } satisfies PrometheusQuery))
 }
 
-/**
- * @param {object} p
- * @param {string} p.title
- * @param {string} p.description
- * @param {string} p.unit
- * @param {Query[]} p.queries
- * @param {Size} p.size
- * @param {boolean} [p.stack]
- * @param {number} [p.min]
- * @param {number} [p.max]
- * @param {string} [p.draw]
- */
-function timeseries ({ title, description, unit, queries, size, stack = false, min, max, draw = 'line' }) {
+/** What every panel has: an id, its type, title, description, datasource and size. */
+function base (type: string, title: string, description: string, size: Size): Placed<Panel> {
+  return { id: nextId++, type, title, description, datasource: DATASOURCE, gridPos: { ...size, x: 0, y: 0 } }
+}
+
+function steps (list: Threshold[] | undefined, fallback: Threshold[]): { mode: ThresholdsMode, steps: Threshold[] } {
+  return { mode: ThresholdsMode.Absolute, steps: list ?? fallback }
+}
+
+interface TimeseriesSpec {
+  title: string
+  description: string
+  unit: string
+  queries: Query[]
+  size: Size
+  stack?: boolean
+  min?: number
+  max?: number
+  draw?: GraphDrawStyle
+}
+
+function timeseries ({ title, description, unit, queries, size, stack = false, min, max, draw = GraphDrawStyle.Line }: TimeseriesSpec): Placed<Panel> {
   return {
-    id: nextId++,
-    type: 'timeseries',
-    title,
-    description,
-    datasource: DATASOURCE,
-    gridPos: { ...size, x: 0, y: 0 },
+    ...base('timeseries', title, description, size),
     fieldConfig: {
       defaults: {
         unit,
         ...(min === undefined ? {} : { min }),
         ...(max === undefined ? {} : { max }),
-        color: { mode: 'palette-classic' },
+        color: { mode: FieldColorModeId.PaletteClassic },
         custom: {
           drawStyle: draw,
           lineWidth: 1,
           fillOpacity: stack ? 30 : 10,
-          showPoints: 'never',
+          showPoints: VisibilityMode.Never,
           spanNulls: false,
-          stacking: { mode: stack ? 'normal' : 'none', group: 'A' }
-        }
+          stacking: { mode: stack ? StackingMode.Normal : StackingMode.None, group: 'A' }
+        } satisfies GraphFieldConfig
       },
       overrides: []
-    },
+    } satisfies FieldConfigSource<GraphFieldConfig>,
     options: {
-      legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
-      tooltip: { mode: 'multi', sort: 'desc' }
-    },
+      legend: { displayMode: LegendDisplayMode.List, placement: 'bottom', showLegend: true, calcs: [] },
+      tooltip: { mode: TooltipDisplayMode.Multi, sort: SortOrder.Descending }
+    } satisfies TimeSeriesOptions,
     targets: targets(queries)
   }
 }
 
-/**
- * @param {object} p
- * @param {string} p.title
- * @param {string} p.description
- * @param {string} p.unit
- * @param {Query[]} p.queries
- * @param {Size} p.size
- * @param {Array<{ color: string, value: number | null }>} [p.steps]
- * @param {string} [p.textMode]
- * @param {boolean} [p.instant]
- */
-function stat ({ title, description, unit, queries, size, steps, textMode = 'value_and_name', instant = true }) {
+interface StatSpec {
+  title: string
+  description: string
+  unit: string
+  queries: Query[]
+  size: Size
+  steps?: Threshold[]
+  textMode?: BigValueTextMode
+  instant?: boolean
+}
+
+function stat ({ title, description, unit, queries, size, steps: colors, textMode = BigValueTextMode.ValueAndName, instant = true }: StatSpec): Placed<Panel> {
   return {
-    id: nextId++,
-    type: 'stat',
-    title,
-    description,
-    datasource: DATASOURCE,
-    gridPos: { ...size, x: 0, y: 0 },
+    ...base('stat', title, description, size),
     fieldConfig: {
       defaults: {
         unit,
-        color: { mode: 'thresholds' },
-        thresholds: { mode: 'absolute', steps: steps ?? [{ color: 'text', value: null }] }
+        color: { mode: FieldColorModeId.Thresholds },
+        thresholds: steps(colors, [{ color: 'text', value: null }])
       },
       overrides: []
-    },
+    } satisfies FieldConfigSource,
     options: {
       reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-      colorMode: steps === undefined ? 'none' : 'background',
-      graphMode: 'none',
-      justifyMode: 'auto',
-      orientation: 'auto',
+      colorMode: colors === undefined ? BigValueColorMode.None : BigValueColorMode.Background,
+      graphMode: BigValueGraphMode.None,
+      justifyMode: BigValueJustifyMode.Auto,
+      orientation: VizOrientation.Auto,
       textMode,
       wideLayout: true,
-      showPercentChange: false
-    },
+      showPercentChange: false,
+      percentChangeColorMode: PercentChangeColorMode.Standard
+    } satisfies StatOptions,
     targets: targets(queries.map((q) => ({ instant, ...q })))
   }
 }
 
-/**
- * @param {object} p
- * @param {string} p.title
- * @param {string} p.description
- * @param {string} p.unit
- * @param {Query} p.query
- * @param {Size} p.size
- * @param {Record<string, boolean>} p.hide columns to leave out
- * @param {Record<string, string>} p.rename column titles
- * @param {string} p.sortBy
- */
-function table ({ title, description, unit, query, size, hide, rename, sortBy }) {
+interface TableSpec {
+  title: string
+  description: string
+  unit: string
+  query: Query
+  size: Size
+  /** Columns to leave out. */
+  hide: Record<string, boolean>
+  /** Column titles. */
+  rename: Record<string, string>
+  sortBy: string
+}
+
+function table ({ title, description, unit, query, size, hide, rename, sortBy }: TableSpec): Placed<Panel> {
   return {
-    id: nextId++,
-    type: 'table',
-    title,
-    description,
-    datasource: DATASOURCE,
-    gridPos: { ...size, x: 0, y: 0 },
+    ...base('table', title, description, size),
     fieldConfig: {
-      defaults: { unit, custom: { align: 'auto', cellOptions: { type: 'auto' } } },
+      defaults: {
+        unit,
+        custom: { align: 'auto', cellOptions: { type: TableCellDisplayMode.Auto }, inspect: false } satisfies TableFieldOptions
+      },
       overrides: []
-    },
+    } satisfies FieldConfigSource<TableFieldOptions>,
     options: {
       showHeader: true,
-      cellHeight: 'sm',
-      footer: { show: false, reducer: ['sum'], fields: '' },
+      cellHeight: TableCellHeight.Sm,
+      frameIndex: 0,
       sortBy: [{ displayName: sortBy, desc: true }]
-    },
+    } satisfies TableOptions,
     transformations: [
       { id: 'organize', options: { excludeByName: hide, renameByName: rename, indexByName: {} } }
     ],
@@ -183,82 +280,73 @@ function table ({ title, description, unit, query, size, hide, rename, sortBy })
   }
 }
 
-/**
- * @param {object} p
- * @param {string} p.title
- * @param {string} p.description
- * @param {string} p.unit
- * @param {string} p.yUnit
- * @param {Query} p.query
- * @param {Size} p.size
- */
-function heatmap ({ title, description, unit, yUnit, query, size }) {
+interface HeatmapSpec {
+  title: string
+  description: string
+  unit: string
+  yUnit: string
+  query: Query
+  size: Size
+}
+
+function heatmap ({ title, description, unit, yUnit, query, size }: HeatmapSpec): Placed<Panel> {
   return {
-    id: nextId++,
-    type: 'heatmap',
-    title,
-    description,
-    datasource: DATASOURCE,
-    gridPos: { ...size, x: 0, y: 0 },
-    fieldConfig: { defaults: { unit }, overrides: [] },
+    ...base('heatmap', title, description, size),
+    fieldConfig: { defaults: { unit }, overrides: [] } satisfies FieldConfigSource<HeatmapFieldConfig>,
     options: {
       calculate: false,
       cellGap: 1,
-      color: { mode: 'scheme', scheme: 'Oranges', steps: 64, exponent: 0.5, fill: 'dark-orange', reverse: false, scale: 'exponential' },
+      color: { mode: HeatmapColorMode.Scheme, scheme: 'Oranges', steps: 64, exponent: 0.5, fill: 'dark-orange', reverse: false, scale: HeatmapColorScale.Exponential },
       exemplars: { color: 'rgba(255,0,255,0.7)' },
       filterValues: { le: 1e-9 },
       legend: { show: true },
-      rowsFrame: { layout: 'auto' },
-      tooltip: { mode: 'single', yHistogram: true, showColorScale: false },
-      yAxis: { axisPlacement: 'left', unit: yUnit, reverse: false }
-    },
+      rowsFrame: { layout: HeatmapCellLayout.auto },
+      showValue: VisibilityMode.Auto,
+      tooltip: { mode: TooltipDisplayMode.Single, yHistogram: true, showColorScale: false },
+      yAxis: { axisPlacement: AxisPlacement.Left, unit: yUnit, reverse: false }
+    } satisfies HeatmapOptions,
     targets: targets([{ format: 'heatmap', legendFormat: '{{le}}', ...query }])
   }
 }
 
-/**
- * @param {object} p
- * @param {string} p.title
- * @param {string} p.description
- * @param {string} p.unit
- * @param {Query} p.query
- * @param {Size} p.size
- */
-function bargauge ({ title, description, unit, query, size }) {
+interface BarGaugeSpec {
+  title: string
+  description: string
+  unit: string
+  query: Query
+  size: Size
+}
+
+function bargauge ({ title, description, unit, query, size }: BarGaugeSpec): Placed<Panel> {
   return {
-    id: nextId++,
-    type: 'bargauge',
-    title,
-    description,
-    datasource: DATASOURCE,
-    gridPos: { ...size, x: 0, y: 0 },
+    ...base('bargauge', title, description, size),
     fieldConfig: {
       defaults: {
         unit,
         min: 0,
-        color: { mode: 'palette-classic' },
-        thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }] }
+        color: { mode: FieldColorModeId.PaletteClassic },
+        thresholds: steps(undefined, [{ color: 'green', value: null }])
       },
       overrides: []
-    },
+    } satisfies FieldConfigSource,
     options: {
       reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-      orientation: 'horizontal',
-      displayMode: 'gradient',
-      valueMode: 'color',
-      namePlacement: 'left',
+      orientation: VizOrientation.Horizontal,
+      displayMode: BarGaugeDisplayMode.Gradient,
+      valueMode: BarGaugeValueMode.Color,
+      namePlacement: BarGaugeNamePlacement.Left,
       showUnfilled: true,
-      sizing: 'auto',
+      sizing: BarGaugeSizing.Auto,
       minVizHeight: 10,
       minVizWidth: 0,
-      maxVizHeight: 300
-    },
+      maxVizHeight: 300,
+      legend: { displayMode: LegendDisplayMode.List, placement: 'bottom', showLegend: false, calcs: [] }
+    } satisfies BarGaugeOptions,
     targets: targets([{ instant: true, ...query }])
   }
 }
 
-/** @param {string} title */
-function row (title) {
+function row (title: string): Placed<RowPanel> {
   return {
     id: nextId++,
     type: 'row',
@@ -275,7 +363,7 @@ const QUARTER = { w: 6, h: 8 }
 const STAT = { w: 4, h: 4 }
 
 /** Panels in reading order; layout() places them left to right, top to bottom. */
-const panels = [
+const panels: Array<Placed<Panel> | Placed<RowPanel>> = [
   row('Overview'),
   stat({
     title: 'Connected peers',
@@ -324,7 +412,7 @@ const panels = [
     description: 'Version and revision of the tracker, of js-libp2p and of Node.js (libp2p_tracker_build_info).',
     unit: 'none',
     size: STAT,
-    textMode: 'name',
+    textMode: BigValueTextMode.Name,
     queries: [{
       expr: sel('libp2p_tracker_build_info'),
       legendFormat: '{{version}} ({{revision}}) · libp2p {{libp2p_version}} · Node {{nodejs_version}}'
@@ -388,7 +476,7 @@ const panels = [
   }),
   heatmap({
     title: 'Finished sessions by duration',
-    description: 'How many peer sessions ended in each interval, by duration bucket (1 s to 1 week). Many short sessions point at peers that connect and leave at once.',
+    description: 'How many peer sessions ended in each interval, by duration bucket (1 s to 1 week). Many short sessions point at peers that connect and leave at once. A distribution: summed over the selected trackers; pick one tracker in the Tracker variable to see only its sessions.',
     unit: 'short',
     yUnit: 's',
     size: HALF,
@@ -406,28 +494,28 @@ const panels = [
   }),
 
   row('Connections'),
-  ...(/** @type {const} */ ([
+  ...([
     ['direction', 'Open connections by direction', 'Open connections by who dialled: inbound (the remote peer) or outbound (this node).'],
     ['transport', 'Open connections by transport', 'Open connections by transport (tcp, ws, wss, quic, webrtc, webtransport, circuit for relayed, other).'],
     ['encryption', 'Open connections by encryption', 'Open connections by connection encrypter (noise, tls, plaintext, other).'],
     ['muxer', 'Open connections by muxer', 'Open connections by stream multiplexer (yamux, mplex, other).']
-  ])).map(([label, title, description]) => timeseries({
+  ] as const).map(([label, title, description]) => timeseries({
     title,
-    description: `${description} From libp2p_tracker_open_connections.`,
+    description: `${description} One band per tracker and ${label}, stacked: the top is the total of the selected trackers. From libp2p_tracker_open_connections.`,
     unit: 'short',
     size: QUARTER,
     stack: true,
     min: 0,
-    queries: [{ expr: `sum by (${label}) (${sel('libp2p_tracker_open_connections')})`, legendFormat: `{{${label}}}` }]
+    queries: [{ expr: `sum by (instance, ${label}) (${sel('libp2p_tracker_open_connections')})`, legendFormat: `{{instance}} {{${label}}}` }]
   })),
   timeseries({
     title: 'Connections opened and closed',
-    description: 'Connections opened (above 0) and closed (below 0) per second, by transport. Several connections can belong to one peer.',
+    description: 'Connections opened (above 0) and closed (below 0) per second, by tracker and transport. Several connections can belong to one peer.',
     unit: 'cps',
     size: HALF,
     queries: [
-      { expr: `sum by (transport) (${rate('libp2p_tracker_connections_opened_total')})`, legendFormat: 'opened {{transport}}' },
-      { expr: `-sum by (transport) (${rate('libp2p_tracker_connections_closed_total')})`, legendFormat: 'closed {{transport}}' }
+      { expr: `sum by (instance, transport) (${rate('libp2p_tracker_connections_opened_total')})`, legendFormat: 'opened {{transport}} {{instance}}' },
+      { expr: `-sum by (instance, transport) (${rate('libp2p_tracker_connections_closed_total')})`, legendFormat: 'closed {{transport}} {{instance}}' }
     ]
   }),
   timeseries({
@@ -444,53 +532,53 @@ const panels = [
   row('Clients and protocols'),
   timeseries({
     title: 'Peers by client',
-    description: 'Connected peers by the client family their identify agent string names (kubo, go-libp2p, rust-libp2p, js-libp2p, lighthouse, ...; "other" for the rest, "unknown" until identify completes). From libp2p_tracker_peers_by_agent.',
+    description: 'Connected peers by the client family their identify agent string names (kubo, go-libp2p, rust-libp2p, js-libp2p, lighthouse, ...; "other" for the rest, "unknown" until identify completes), one band per tracker and client, stacked. From libp2p_tracker_peers_by_agent.',
     unit: 'short',
     size: HALF,
     stack: true,
     min: 0,
-    queries: [{ expr: `sum by (agent) (${sel('libp2p_tracker_peers_by_agent')})`, legendFormat: '{{agent}}' }]
+    queries: [{ expr: `sum by (instance, agent) (${sel('libp2p_tracker_peers_by_agent')})`, legendFormat: '{{instance}} {{agent}}' }]
   }),
   table({
     title: 'Client versions',
-    description: 'Connected peers by client family and major.minor version, now. Per family the 5 versions with the most peers are listed, the rest as "other"; "unknown" when the agent string has no version.',
+    description: 'Connected peers of each tracker by client family and major.minor version, now. Per family the 5 versions with the most peers are listed, the rest as "other"; "unknown" when the agent string has no version.',
     unit: 'short',
     size: HALF,
-    query: { expr: `sum by (agent, version) (${sel('libp2p_tracker_peers_by_agent')}) > 0` },
+    query: { expr: `sum by (instance, agent, version) (${sel('libp2p_tracker_peers_by_agent')}) > 0` },
     hide: { Time: true },
-    rename: { agent: 'Client', version: 'Version', Value: 'Peers' },
+    rename: { instance: 'Tracker', agent: 'Client', version: 'Version', Value: 'Peers' },
     sortBy: 'Peers'
   }),
   bargauge({
     title: 'Peers by protocol',
-    description: 'Connected peers speaking at least one protocol of each class (kad, bitswap, gossipsub, identify, ping, circuit relay, autonat, dcutr, ...), now; "other" counts peers with any protocol outside the list. A peer counts once per class. From libp2p_tracker_peers_by_protocol.',
+    description: 'Connected peers speaking at least one protocol of each class (kad, bitswap, gossipsub, identify, ping, circuit relay, autonat, dcutr, ...), now; "other" counts peers with any protocol outside the list. A peer counts once per class; one bar per tracker and class. From libp2p_tracker_peers_by_protocol.',
     unit: 'short',
     size: HALF,
-    query: { expr: `sum by (protocol) (${sel('libp2p_tracker_peers_by_protocol')})`, legendFormat: '{{protocol}}' }
+    query: { expr: `sum by (instance, protocol) (${sel('libp2p_tracker_peers_by_protocol')})`, legendFormat: '{{instance}} {{protocol}}' }
   }),
   timeseries({
     title: 'Peers by address family',
-    description: 'Connected peers by the address family of the connection that opened their session: ip4, ip6, relayed (circuit relay, counted apart from direct connections) or other (e.g. dns). From libp2p_tracker_peers_by_ip_version.',
+    description: 'Connected peers by the address family of the connection that opened their session: ip4, ip6, relayed (circuit relay, counted apart from direct connections) or other (e.g. dns); one band per tracker and family, stacked. From libp2p_tracker_peers_by_ip_version.',
     unit: 'short',
     size: HALF,
     stack: true,
     min: 0,
-    queries: [{ expr: `sum by (ip_version) (${sel('libp2p_tracker_peers_by_ip_version')})`, legendFormat: '{{ip_version}}' }]
+    queries: [{ expr: `sum by (instance, ip_version) (${sel('libp2p_tracker_peers_by_ip_version')})`, legendFormat: '{{instance}} {{ip_version}}' }]
   }),
 
   row('Dials and disconnects'),
   timeseries({
     title: 'Dials by outcome',
-    description: 'Dials the tracker makes itself (the bootstrap keeper\'s first dials and redials) per second, by outcome. Dials libp2p makes internally (DHT queries, autodial) are not counted. From libp2p_tracker_dials_total.',
+    description: 'Outbound dials per second, by tracker and outcome, stacked: every dial libp2p makes (the bootstrap keeper, Kad-DHT queries, the reconnect queue, services such as ping). A dial answered by an already-open connection is not counted. From libp2p_tracker_dials_total.',
     unit: 'cps',
     size: HALF,
     stack: true,
     min: 0,
-    queries: [{ expr: `sum by (outcome) (${rate('libp2p_tracker_dials_total')})`, legendFormat: '{{outcome}}' }]
+    queries: [{ expr: `sum by (instance, outcome) (${rate('libp2p_tracker_dials_total')})`, legendFormat: '{{instance}} {{outcome}}' }]
   }),
   timeseries({
     title: 'Dial failure ratio',
-    description: 'Failed dials / all dials of the tracker (bootstrap keeper). Gaps mean no dial in the interval. Over 90% for 15 minutes with 10 or more dials fires LibP2PTrackerDialFailureRatioHigh.',
+    description: 'Failed dials / all outbound dials of the tracker. Dials to stale DHT records fail routinely on public networks, so a high ratio alone is normal. Gaps mean no dial in the interval. Over 95% for 15 minutes with 10 or more dials fires LibP2PTrackerDialFailureRatioHigh.',
     unit: 'percentunit',
     size: HALF,
     min: 0,
@@ -502,27 +590,27 @@ const panels = [
   }),
   timeseries({
     title: 'Dial errors by reason',
-    description: 'Failed dials per second by error class: timeout, refused, unreachable, peer_id_mismatch, no_valid_addresses, encryption_failed, muxer_failed, aborted, resource_limit, other. Refused or unreachable: the peers or the network are down; timeout: the network. From libp2p_tracker_dial_errors_total.',
+    description: 'Failed dials per second by tracker and error class: timeout, refused, unreachable, peer_id_mismatch, no_valid_addresses, encryption_failed, muxer_failed, aborted, resource_limit, denied (the IP filter), other. Refused or unreachable: the peers or the network are down; timeout: the network or a handshake that never finished. From libp2p_tracker_dial_errors_total.',
     unit: 'cps',
     size: HALF,
     stack: true,
     min: 0,
-    queries: [{ expr: `sum by (reason) (${rate('libp2p_tracker_dial_errors_total')})`, legendFormat: '{{reason}}' }]
+    queries: [{ expr: `sum by (instance, reason) (${rate('libp2p_tracker_dial_errors_total')})`, legendFormat: '{{instance}} {{reason}}' }]
   }),
   timeseries({
     title: 'Connection close reasons',
-    description: 'Connections closed per second by cause: local (this node closed it), pruned (the connection manager, over --p2p.max-connections), remote (the peer closed it), reset, timeout (e.g. a failed ping), shutdown. From libp2p_tracker_connection_close_reasons_total.',
+    description: 'Connections closed per second by tracker and cause: local (this node closed it), pruned (the connection manager, over --p2p.max-connections), remote (the peer closed it), reset, timeout (e.g. a failed ping), shutdown. From libp2p_tracker_connection_close_reasons_total.',
     unit: 'cps',
     size: HALF,
     stack: true,
     min: 0,
-    queries: [{ expr: `sum by (reason) (${rate('libp2p_tracker_connection_close_reasons_total')})`, legendFormat: '{{reason}}' }]
+    queries: [{ expr: `sum by (instance, reason) (${rate('libp2p_tracker_connection_close_reasons_total')})`, legendFormat: '{{instance}} {{reason}}' }]
   }),
 
   row('Round-trip time'),
   heatmap({
     title: 'Peer RTT',
-    description: 'Round-trip times to connected peers, one sample per peer per --tracker.rtt-sample-interval (default 10 s), by bucket from 1 ms to 5 s. From libp2p_tracker_peer_rtt_seconds.',
+    description: 'Round-trip times to connected peers, one sample per peer per --tracker.rtt-sample-interval (default 10 s), by bucket from 1 ms to 5 s. A distribution: summed over the selected trackers; pick one tracker in the Tracker variable to see only its peers. From libp2p_tracker_peer_rtt_seconds.',
     unit: 'short',
     yUnit: 's',
     size: HALF,
@@ -530,13 +618,13 @@ const panels = [
   }),
   timeseries({
     title: 'RTT by client',
-    description: 'Median and 95th percentile round-trip time of the peers of each client family, from the RTT samples taken in each interval. Gaps mean no sample of that family.',
+    description: 'Median and 95th percentile round-trip time of the peers of each client family, per tracker (trackers in different places see different RTTs), from the RTT samples taken in each interval. Gaps mean no sample of that family.',
     unit: 's',
     size: HALF,
     min: 0,
     queries: [0.5, 0.95].map((q) => ({
-      expr: `histogram_quantile(${q}, sum by (agent, le) (${rate('libp2p_tracker_peer_rtt_seconds_bucket')}))`,
-      legendFormat: `p${Math.round(q * 100)} {{agent}}`
+      expr: `histogram_quantile(${q}, sum by (instance, agent, le) (${rate('libp2p_tracker_peer_rtt_seconds_bucket')}))`,
+      legendFormat: `p${Math.round(q * 100)} {{agent}} {{instance}}`
     }))
   }),
 
@@ -559,11 +647,11 @@ const panels = [
   }),
   timeseries({
     title: 'Stable core',
-    description: 'Connected peers whose current session is at least 1h, 6h, 24h and 7d old: the size of the stable core (each line includes the ones below it). From libp2p_tracker_stable_peers.',
+    description: 'Connected peers whose current session is at least 1h, 6h, 24h and 7d old: the size of the stable core (each line includes the ones below it), per tracker. From libp2p_tracker_stable_peers.',
     unit: 'short',
     size: THIRD,
     min: 0,
-    queries: [{ expr: `sum by (min_age) (${sel('libp2p_tracker_stable_peers')})`, legendFormat: '≥ {{min_age}}' }]
+    queries: [{ expr: `sum by (instance, min_age) (${sel('libp2p_tracker_stable_peers')})`, legendFormat: '{{instance}} ≥ {{min_age}}' }]
   }),
   timeseries({
     title: 'New vs returning peers',
@@ -635,19 +723,19 @@ const panels = [
   }),
   timeseries({
     title: 'Internal errors by component',
-    description: 'Errors the tracker caught and survived per second, by component (libp2p_event: a libp2p event handler threw; http: a handler answered 500; unhandled_rejection; web_config_reload: an invalid web config was ignored). Each is logged; anything above 0 is worth a look at the logs. From libp2p_tracker_internal_errors_total.',
+    description: 'Errors the tracker caught and survived per second, by tracker and component (libp2p_event: a libp2p event handler threw; http: a handler answered 500; unhandled_rejection; web_config_reload: an invalid web config was ignored). Each is logged; anything above 0 is worth a look at the logs. From libp2p_tracker_internal_errors_total.',
     unit: 'cps',
     size: HALF,
     min: 0,
-    queries: [{ expr: `sum by (component) (${rate('libp2p_tracker_internal_errors_total')})`, legendFormat: '{{component}}' }]
+    queries: [{ expr: `sum by (instance, component) (${rate('libp2p_tracker_internal_errors_total')})`, legendFormat: '{{instance}} {{component}}' }]
   }),
   timeseries({
     title: 'Connections refused by the IP filter',
-    description: 'Connections per second refused by --p2p.allow-cidr / --p2p.deny-cidr before any handshake, by direction. From libp2p_tracker_gated_connections_total.',
+    description: 'Connections per second refused by --p2p.allow-cidr / --p2p.deny-cidr before any handshake, by tracker and direction. From libp2p_tracker_gated_connections_total.',
     unit: 'cps',
     size: HALF,
     min: 0,
-    queries: [{ expr: `sum by (direction) (${rate('libp2p_tracker_gated_connections_total')})`, legendFormat: '{{direction}}' }]
+    queries: [{ expr: `sum by (instance, direction) (${rate('libp2p_tracker_gated_connections_total')})`, legendFormat: '{{instance}} {{direction}}' }]
   }),
 
   row('Scrapes and alerts'),
@@ -678,10 +766,10 @@ const panels = [
   }),
   table({
     title: 'Tracker alerts',
-    description: 'Alerts of the tracker rules (rules/alerts.yml) that are pending or firing now, from Prometheus\' ALERTS series. The README has a runbook entry for each.',
+    description: 'Alerts of the tracker rules (rules/alerts.yml) that are pending or firing now, from Prometheus\' ALERTS series: those of the selected trackers, and LibP2PTrackerTargetAbsent (no tracker target at all), which belongs to no tracker and always shows. The README has a runbook entry for each.',
     unit: 'none',
     size: { w: 24, h: 7 },
-    query: { expr: sel('ALERTS', 'alertname=~"LibP2PTracker.*"') },
+    query: { expr: sel('ALERTS', 'alertname=~"LibP2PTracker.*"', FILTER_WITH_UNLABELLED) },
     hide: { Time: true, __name__: true, Value: true },
     rename: { alertname: 'Alert', alertstate: 'State', severity: 'Severity', instance: 'Tracker' },
     sortBy: 'Severity'
@@ -691,9 +779,8 @@ const panels = [
 /**
  * Places panels left to right in rows of 24 units, starting a new line when a panel does
  * not fit and at every row panel.
- * @param {Array<{ type: string, gridPos: { x: number, y: number, w: number, h: number } }>} list
  */
-function layout (list) {
+function layout<T extends { type: string, gridPos: GridPos }> (list: T[]): T[] {
   let x = 0
   let y = 0
   let lineHeight = 0
@@ -716,6 +803,71 @@ function layout (list) {
   return list
 }
 
+const restarts: AnnotationQuery & PrometheusAnnotationFields = {
+  name: 'Tracker restarts',
+  datasource: DATASOURCE,
+  enable: true,
+  hide: false,
+  iconColor: 'orange',
+  expr: `changes(${sel('libp2p_tracker_start_time_seconds')}[$__rate_interval]) > 0`,
+  step: '1m',
+  titleFormat: 'Tracker restarted',
+  textFormat: '{{instance}}',
+  useValueForTime: false
+}
+
+const datasourceVariable: VariableModel = {
+  name: 'datasource',
+  label: 'Data source',
+  type: 'datasource',
+  query: 'prometheus',
+  current: { selected: false, text: 'Prometheus', value: 'prometheus' },
+  hide: VariableHide.dontHide,
+  includeAll: false,
+  multi: false,
+  options: [],
+  refresh: VariableRefresh.onDashboardLoad,
+  regex: '',
+  skipUrlSync: false
+}
+
+const jobVariable: QueryVariable = {
+  name: 'job',
+  label: 'Job',
+  type: 'query',
+  datasource: DATASOURCE,
+  definition: 'label_values(libp2p_tracker_build_info, job)',
+  query: 'label_values(libp2p_tracker_build_info, job)',
+  current: { selected: false, text: 'libp2p-peer-tracker', value: 'libp2p-peer-tracker' },
+  hide: VariableHide.dontHide,
+  includeAll: false,
+  multi: false,
+  options: [],
+  refresh: VariableRefresh.onTimeRangeChanged,
+  regex: '',
+  skipUrlSync: false,
+  sort: VariableSort.alphabeticalAsc
+}
+
+const instanceVariable: QueryVariable = {
+  name: 'instance',
+  label: 'Tracker',
+  type: 'query',
+  datasource: DATASOURCE,
+  definition: 'label_values(libp2p_tracker_build_info{job="$job"}, instance)',
+  query: 'label_values(libp2p_tracker_build_info{job="$job"}, instance)',
+  current: { selected: false, text: ['All'], value: ['$__all'] },
+  hide: VariableHide.dontHide,
+  includeAll: true,
+  allValue: '.*',
+  multi: true,
+  options: [],
+  refresh: VariableRefresh.onTimeRangeChanged,
+  regex: '',
+  skipUrlSync: false,
+  sort: VariableSort.alphabeticalAsc
+}
+
 const dashboard = {
   id: null,
   uid: 'libp2p-peer-tracker',
@@ -724,7 +876,7 @@ const dashboard = {
   tags: ['libp2p', 'libp2p-peer-tracker'],
   timezone: '',
   editable: true,
-  graphTooltip: 1,
+  graphTooltip: DashboardCursorSync.Crosshair,
   fiscalYearStartMonth: 0,
   liveNow: false,
   refresh: '30s',
@@ -733,84 +885,17 @@ const dashboard = {
   time: { from: 'now-6h', to: 'now' },
   timepicker: {},
   links: [],
-  annotations: {
-    list: [
-      {
-        name: 'Tracker restarts',
-        datasource: DATASOURCE,
-        enable: true,
-        hide: false,
-        iconColor: 'orange',
-        expr: `changes(${sel('libp2p_tracker_start_time_seconds')}[$__rate_interval]) > 0`,
-        step: '1m',
-        titleFormat: 'Tracker restarted',
-        textFormat: '{{instance}}',
-        useValueForTime: false
-      }
-    ]
-  },
-  templating: {
-    list: [
-      {
-        name: 'datasource',
-        label: 'Data source',
-        type: 'datasource',
-        query: 'prometheus',
-        current: { selected: false, text: 'Prometheus', value: 'prometheus' },
-        hide: 0,
-        includeAll: false,
-        multi: false,
-        options: [],
-        refresh: 1,
-        regex: '',
-        skipUrlSync: false
-      },
-      {
-        name: 'job',
-        label: 'Job',
-        type: 'query',
-        datasource: DATASOURCE,
-        definition: 'label_values(libp2p_tracker_build_info, job)',
-        query: 'label_values(libp2p_tracker_build_info, job)',
-        current: { selected: false, text: 'libp2p-peer-tracker', value: 'libp2p-peer-tracker' },
-        hide: 0,
-        includeAll: false,
-        multi: false,
-        options: [],
-        refresh: 2,
-        regex: '',
-        skipUrlSync: false,
-        sort: 1
-      },
-      {
-        name: 'instance',
-        label: 'Tracker',
-        type: 'query',
-        datasource: DATASOURCE,
-        definition: 'label_values(libp2p_tracker_build_info{job="$job"}, instance)',
-        query: 'label_values(libp2p_tracker_build_info{job="$job"}, instance)',
-        current: { selected: false, text: ['All'], value: ['$__all'] },
-        hide: 0,
-        includeAll: true,
-        allValue: '.*',
-        multi: true,
-        options: [],
-        refresh: 2,
-        regex: '',
-        skipUrlSync: false,
-        sort: 1
-      }
-    ]
-  },
+  annotations: { list: [restarts] },
+  templating: { list: [datasourceVariable, jobVariable, instanceVariable] },
   panels: layout(panels)
-}
+} satisfies Dashboard
 
 const json = `${JSON.stringify(dashboard, null, 2)}\n`
 
 if (process.argv.includes('--check')) {
   const committed = await readFile(OUTPUT, 'utf8').catch(() => '')
   if (committed !== json) {
-    console.error(`${OUTPUT} is out of date: run node grafana/generate-dashboard.mjs`)
+    console.error(`${OUTPUT} is out of date: run npx tsx grafana/generate-dashboard.ts`)
     process.exit(1)
   }
   console.log(`${OUTPUT} is up to date`)
