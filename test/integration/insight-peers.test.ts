@@ -244,21 +244,26 @@ describe('peer insight with real peers', () => {
 
     await p.dial(t.node.getMultiaddrs())
     await waitFor('session 1', () => t.tracker.connectedPeers === 1)
-    const remoteClose = closeOf(t.node.getConnections(p.peerId)[0]!)
+    const remoteClosing = closeOf(t.node.getConnections(p.peerId)[0]!)
     await p.hangUp(t.node.peerId)
-    // libp2p 3.3: a graceful close by the remote and one by us look the same on the event.
-    // If this starts failing, libp2p reports locality: use evt.local and drop the wrapping.
-    expect(await remoteClose).toEqual({ local: undefined, error: undefined })
+    const remoteClose = await remoteClosing
+    // libp2p 3.3 never marks a close by the remote as remote: `local` is undefined, as for our
+    // own graceful close, or true when our side's socket errored in the race (EPIPE). If this
+    // starts failing, libp2p reports locality: use evt.local and drop the wrapping.
+    expect(remoteClose.local).not.toBe(false)
+    // A remote hang-up is `remote`, or `reset` when our side saw the socket error.
+    const remoteReason = remoteClose.error === undefined ? 'remote' : 'reset'
 
     await p.dial(t.node.getMultiaddrs())
     await waitFor('session 2', () => t.tracker.connectedPeers === 1)
-    const localClose = closeOf(t.node.getConnections(p.peerId)[0]!)
+    const localClosing = closeOf(t.node.getConnections(p.peerId)[0]!)
     await t.node.hangUp(p.peerId)
-    expect(await localClose).toEqual({ local: undefined, error: undefined })
+    expect((await localClosing).local).not.toBe(false)
 
-    expect(t.insight.closeReasons.counts.remote).toBe(1)
+    expect(t.insight.closeReasons.counts[remoteReason]).toBe(1)
+    expect(t.insight.closeReasons.counts.remote + t.insight.closeReasons.counts.reset).toBe(1)
     expect(t.insight.closeReasons.pendingLocal).toBe(1) // local, waiting the prune grace period
     const detail = (await getJson(`${t.url}/api/v1/peers/${p.peerId.toString()}`)).body
-    expect(detail.history.map((s: { closeReason: string }) => s.closeReason)).toEqual(['local', 'remote'])
+    expect(detail.history.map((s: { closeReason: string }) => s.closeReason)).toEqual(['local', remoteReason])
   })
 })
