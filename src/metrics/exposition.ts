@@ -3,9 +3,12 @@
  * Built for the /metrics hot path: one string grows by concatenation, label values are
  * escaped only when they need it, nothing is allocated per sample beyond the line itself.
  */
-import type { MetricDefinition } from './definitions.js'
+import type { MetricDefinition, MetricType } from './definitions.js'
 
 export type ExpositionFormat = 'text' | 'openmetrics'
+
+/** Family types the writer can head: the project's own, and a summary from prom-client. */
+export type FamilyType = MetricType | 'summary'
 
 export const CONTENT_TYPES: Record<ExpositionFormat, string> = {
   text: 'text/plain; version=0.0.4; charset=utf-8',
@@ -18,6 +21,19 @@ const NEEDS_ESCAPE = /[\\"\n]/
 export function escapeLabelValue (value: string): string {
   if (!NEEDS_ESCAPE.test(value)) return value
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+}
+
+const HELP_NEEDS_ESCAPE: Record<ExpositionFormat, RegExp> = { text: /[\\\n]/, openmetrics: /[\\\n"]/ }
+
+/**
+ * HELP text as the format reads it: backslash and newline escaped in both formats, and the
+ * double quote too in OpenMetrics (its ABNF allows `"` in a docstring only as `\"`; the text
+ * format 0.0.4 knows no such escape there).
+ */
+export function escapeHelp (help: string, format: ExpositionFormat): string {
+  if (!HELP_NEEDS_ESCAPE[format].test(help)) return help
+  const escaped = help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')
+  return format === 'openmetrics' ? escaped.replace(/"/g, '\\"') : escaped
 }
 
 export function formatValue (value: number): string {
@@ -46,12 +62,28 @@ export class ExpositionWriter {
     this.format = format
   }
 
-  /** HELP and TYPE lines. In OpenMetrics a counter family is named without `_total`. */
+  /** HELP and TYPE lines of one of the project's families (see header). */
   family (metric: MetricDefinition): void {
-    const name = this.format === 'openmetrics' && metric.type === 'counter'
-      ? metric.name.slice(0, -'_total'.length)
-      : metric.name
-    this.out += `# HELP ${name} ${metric.help}\n# TYPE ${name} ${metric.type}\n`
+    this.header(metric.name, metric.type, metric.help)
+  }
+
+  /**
+   * HELP and TYPE lines. `name` is the family's name in the text format; in OpenMetrics a
+   * counter family is named without `_total` (its samples keep it: see counterSampleName).
+   */
+  header (name: string, type: FamilyType, help: string): void {
+    const family = this.format === 'openmetrics' && type === 'counter' && name.endsWith('_total')
+      ? name.slice(0, -'_total'.length)
+      : name
+    this.out += `# HELP ${family} ${escapeHelp(help, this.format)}\n# TYPE ${family} ${type}\n`
+  }
+
+  /**
+   * The sample name of a counter whose text-format name is `name`: the same, except that
+   * OpenMetrics requires `_total` on a counter's samples when the name lacks it.
+   */
+  counterSampleName (name: string): string {
+    return this.format === 'openmetrics' && !name.endsWith('_total') ? `${name}_total` : name
   }
 
   /** One sample; `labels` is already formatted by formatLabels (or ''). */
@@ -77,6 +109,11 @@ export class ExpositionWriter {
   raw (text: string): void {
     if (text === '') return
     this.out += text.endsWith('\n') ? text : `${text}\n`
+  }
+
+  /** The families written so far, without OpenMetrics' closing `# EOF` (to append elsewhere with raw()). */
+  fragment (): string {
+    return this.out
   }
 
   finish (): string {

@@ -1,27 +1,74 @@
 /**
- * prom-client's default process and Node.js metrics (CPU, memory, event-loop lag, GC).
- * One registry per format: prom-client renames counters in place when a registry renders
- * OpenMetrics, so a single registry switched between formats would corrupt the text output.
+ * prom-client's default process and Node.js metrics (CPU, memory, event-loop lag, GC),
+ * collected by one registry and written by the project's ExpositionWriter in either format.
+ *
+ * One registry, so one event-loop-delay monitor and one set of GC observers per process.
+ * prom-client's own OpenMetrics rendering renames counters in place (a registry switched
+ * between formats would corrupt its text output); reading samples with getMetricsAsJSON()
+ * and writing them here leaves the registry untouched, so both formats come from it.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client'
-import type { OpenMetricsContentType } from 'prom-client'
-import type { ExpositionFormat } from './exposition.js'
+import { ExpositionWriter, formatLabels } from './exposition.js'
+import type { ExpositionFormat, FamilyType } from './exposition.js'
+
+/** One sample as prom-client's getMetricsAsJSON() returns it. */
+export interface SampledValue {
+  value: number
+  labels: Readonly<Record<string, string | number | undefined>>
+  /** Set on a histogram's or summary's `_bucket`, `_sum` and `_count` samples. */
+  metricName?: string
+}
+
+/** One family as prom-client's getMetricsAsJSON() returns it. */
+export interface SampledFamily {
+  name: string
+  help: string
+  type: FamilyType
+  values: readonly SampledValue[]
+}
+
+/**
+ * Writes sampled families in the writer's format: the text format as prom-client writes it;
+ * in OpenMetrics a counter family is named without `_total` and its samples carry it.
+ * Gauges keep their names (prom-client's `nodejs_active_*_total` gauges: valid OpenMetrics,
+ * no other family's sample can clash with them, though the spec advises against the suffix).
+ */
+export function writeSampledFamilies (writer: ExpositionWriter, families: readonly SampledFamily[]): void {
+  for (const family of families) {
+    writer.header(family.name, family.type, family.help)
+    const sampleName = family.type === 'counter' ? writer.counterSampleName(family.name) : family.name
+    for (const sample of family.values) {
+      const names: string[] = []
+      const values: string[] = []
+      for (const name in sample.labels) {
+        const value = sample.labels[name]
+        if (value === undefined) continue
+        names.push(name)
+        values.push(String(value))
+      }
+      writer.sample(sample.metricName ?? sampleName, formatLabels(names, values), sample.value)
+    }
+  }
+}
 
 export class ProcessMetrics {
-  private readonly registries: Record<ExpositionFormat, Registry | Registry<OpenMetricsContentType>>
+  private readonly registry = new Registry()
 
   constructor () {
-    const text = new Registry()
-    const openmetrics = new Registry<OpenMetricsContentType>()
-    openmetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE)
-    collectDefaultMetrics({ register: text })
-    collectDefaultMetrics({ register: openmetrics })
-    this.registries = { text, openmetrics }
+    collectDefaultMetrics({ register: this.registry })
+  }
+
+  /** One collection of every default metric. */
+  async collect (): Promise<readonly SampledFamily[]> {
+    // prom-client's typings declare `type` as a numeric enum; at run time it is the string
+    // ('counter', 'gauge', 'histogram', 'summary') that SampledFamily states.
+    return await this.registry.getMetricsAsJSON() as unknown as readonly SampledFamily[]
   }
 
   /** The families in the given format, without OpenMetrics' closing `# EOF`. */
   async render (format: ExpositionFormat): Promise<string> {
-    const text = await this.registries[format].metrics()
-    return format === 'openmetrics' ? text.replace(/# EOF\n$/, '') : text
+    const writer = new ExpositionWriter(format)
+    writeSampledFamilies(writer, await this.collect())
+    return writer.fragment()
   }
 }
