@@ -3,6 +3,7 @@
  * connected, redials it with exponential backoff (jittered, capped), for as long as the
  * tracker runs. libp2p's own reconnect queue gives up after a few tries; this never does.
  */
+import { setMaxListeners } from 'node:events'
 import { peerIdOfMultiaddr } from '../config.js'
 
 export interface BootstrapKeeperOptions {
@@ -31,6 +32,10 @@ export class BootstrapKeeper {
 
   constructor (bootstrapAddrs: readonly string[], options: BootstrapKeeperOptions) {
     this.options = { minBackoffMs: 1000, maxBackoffMs: 300_000, random: Math.random, ...options }
+    // Every dial listens on this one signal until it settles (libp2p's dial queue removes its
+    // listener then), so the listeners are bounded by the number of bootstrap peers: more than
+    // Node's default warning threshold of 10 is expected, not a leak.
+    setMaxListeners(Infinity, this.abort.signal)
     for (const addr of bootstrapAddrs) {
       const peerId = peerIdOfMultiaddr(addr) as string // validated by the config
       const peer = this.peers.get(peerId)
