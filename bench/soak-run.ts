@@ -44,6 +44,8 @@ export interface SoakOptions {
   /** Identities the peers share, at least `peers`; 0: a new identity at every switch. */
   identityPool: number
   sampleIntervalMs: number
+  /** Extra flags for the tracker child, after the soak's own (a later flag wins): e.g. --p2p.peer-store-max-age=2m. */
+  trackerFlags?: readonly string[]
   /** Called with each sample as it is taken (progress output). */
   onSample?: (sample: SoakSample) => void
 }
@@ -68,6 +70,8 @@ export interface SoakSample {
   peersSeen: number
   /** libp2p_tracker_internal_errors_total, all components. */
   internalErrors: number
+  /** libp2p_tracker_peer_store_peers: libp2p's peer store records at the tracker's last sweep (0 before the first). */
+  peerStorePeers: number
   error?: string
 }
 
@@ -94,6 +98,7 @@ export interface SoakResult {
     internalErrors: number
     rememberedPeers: number
     peersSeen: number
+    peerStorePeers: number
     /** Post-GC heap and external memory with no peer connected. */
     heapMiB: number
     externalMiB: number
@@ -115,10 +120,10 @@ interface TrackerChild {
 }
 
 /** The built CLI at its default log level (info: every session logged, as in production; the address it serves on is read from its log). */
-async function startTrackerChild (maxConnections: number): Promise<TrackerChild> {
+async function startTrackerChild (maxConnections: number, extraFlags: readonly string[] = []): Promise<TrackerChild> {
   const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', CLI, '--web.listen-address=127.0.0.1:0', '--p2p.listen=/ip4/127.0.0.1/tcp/0',
     '--p2p.dht=off', '--p2p.bootstrap=', `--p2p.max-connections=${maxConnections}`, '--p2p.inbound-connection-threshold=100000',
-    '--p2p.max-incoming-pending-connections=100', '--tracker.report-interval=0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    '--p2p.max-incoming-pending-connections=100', '--tracker.report-interval=0', ...extraFlags], { stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>(resolve => {
     child.on('exit', (code, signal) => { resolve({ code, signal }) })
   })
@@ -198,7 +203,7 @@ class Identities {
   }
 }
 
-interface Scrape { connected: number, balance: number, rememberedPeers: number, peersSeen: number, internalErrors: number }
+interface Scrape { connected: number, balance: number, rememberedPeers: number, peersSeen: number, internalErrors: number, peerStorePeers: number }
 
 async function scrape (url: string): Promise<Scrape> {
   const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(30_000) })
@@ -209,7 +214,8 @@ async function scrape (url: string): Promise<Scrape> {
     balance: sumOf(m, 'libp2p_tracker_peer_connects_total') - sumOf(m, 'libp2p_tracker_peer_disconnects_total'),
     rememberedPeers: valueOf(m, 'libp2p_tracker_remembered_peers') ?? NaN,
     peersSeen: valueOf(m, 'libp2p_tracker_peers_seen') ?? NaN,
-    internalErrors: sumOf(m, 'libp2p_tracker_internal_errors_total')
+    internalErrors: sumOf(m, 'libp2p_tracker_internal_errors_total'),
+    peerStorePeers: valueOf(m, 'libp2p_tracker_peer_store_peers') ?? NaN
   }
 }
 
@@ -226,7 +232,7 @@ async function postGcMemory (probe: HeapProbe): Promise<{ heapMiB: number, exter
 export async function runSoak (options: SoakOptions): Promise<SoakResult> {
   if (options.identityPool !== 0 && options.identityPool < options.peers) throw new Error(`the identity pool (${options.identityPool}) must hold at least one identity per peer (${options.peers}), or be 0`)
   const identities = await Identities.create(options.identityPool)
-  const tracker = await startTrackerChild(Math.max(300, options.peers * 4))
+  const tracker = await startTrackerChild(Math.max(300, options.peers * 4), options.trackerFlags)
   const pid = tracker.child.pid as number
   const started = Date.now()
   try {
@@ -266,7 +272,7 @@ export async function runSoak (options: SoakOptions): Promise<SoakResult> {
     const sampler = async (): Promise<void> => {
       let next = Date.now()
       while (Date.now() < deadline) {
-        const sample: SoakSample = { atS: (Date.now() - started) / 1000, rssMiB: rssBytes(pid) / MiB, heapMiB: NaN, externalMiB: NaN, ok: false, scrapeMs: NaN, connected: NaN, balance: NaN, rememberedPeers: NaN, peersSeen: NaN, internalErrors: NaN }
+        const sample: SoakSample = { atS: (Date.now() - started) / 1000, rssMiB: rssBytes(pid) / MiB, heapMiB: NaN, externalMiB: NaN, ok: false, scrapeMs: NaN, connected: NaN, balance: NaN, rememberedPeers: NaN, peersSeen: NaN, internalErrors: NaN, peerStorePeers: NaN }
         try {
           Object.assign(sample, await postGcMemory(tracker.probe))
         } catch (err) {
@@ -295,7 +301,7 @@ export async function runSoak (options: SoakOptions): Promise<SoakResult> {
     const [result] = await Promise.all([load, sampler(), ...Array.from({ length: options.peers }, churn)])
 
     // Every peer has stopped: the tracker must come to 0 connected and balance.
-    let last: Scrape = { connected: NaN, balance: NaN, rememberedPeers: NaN, peersSeen: NaN, internalErrors: NaN }
+    let last: Scrape = { connected: NaN, balance: NaN, rememberedPeers: NaN, peersSeen: NaN, internalErrors: NaN, peerStorePeers: NaN }
     const until = Date.now() + 30_000
     while (Date.now() < until) {
       last = await scrape(tracker.url)
@@ -325,7 +331,7 @@ export async function runSoak (options: SoakOptions): Promise<SoakResult> {
         timeouts: r.timeouts,
         non2xx: r.non2xx
       },
-      final: { connected: last.connected, balance: last.balance, internalErrors: last.internalErrors, rememberedPeers: last.rememberedPeers, peersSeen: last.peersSeen, heapMiB, externalMiB },
+      final: { connected: last.connected, balance: last.balance, internalErrors: last.internalErrors, rememberedPeers: last.rememberedPeers, peersSeen: last.peersSeen, peerStorePeers: last.peerStorePeers, heapMiB, externalMiB },
       trackerExit,
       trackerStderr: tracker.stderr()
     }

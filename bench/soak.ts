@@ -1,6 +1,8 @@
 /**
  * Soak: `npm run soak -- --minutes N [--peers P] [--scrapers C] [--identity-pool K]
- *   [--heap-bound MiB/h] [--sample-interval S]`.
+ *   [--heap-bound MiB/h] [--sample-interval S] [--tracker-flag=--FLAG=VALUE ...]`
+ * (--tracker-flag passes one flag to the tracker, e.g. --tracker-flag=--p2p.peer-store-max-age=2m;
+ * repeat for several).
  *
  * Runs bench/soak-run.ts for N minutes: the built CLI under churn from P real libp2p peers
  * (identities from a fixed pool of K, default 2P, so libp2p's peer store and the tracker's
@@ -36,15 +38,22 @@ const DEFAULT_HEAP_BOUND_MIB_PER_HOUR = 5
  */
 const WARM_UP_S = 120
 
-interface SoakArgs { minutes: number, peers: number, scrapers: number, identityPool: number | undefined, heapBound: number, sampleIntervalS: number }
+interface SoakArgs { minutes: number, peers: number, scrapers: number, identityPool: number | undefined, heapBound: number, sampleIntervalS: number, trackerFlags: string[] }
 
 class UsageError extends Error {}
 
 function parseSoakArgs (argv: readonly string[]): SoakArgs {
-  const args: SoakArgs = { minutes: 1, peers: 20, scrapers: 4, identityPool: undefined, heapBound: DEFAULT_HEAP_BOUND_MIB_PER_HOUR, sampleIntervalS: 5 }
+  const args: SoakArgs = { minutes: 1, peers: 20, scrapers: 4, identityPool: undefined, heapBound: DEFAULT_HEAP_BOUND_MIB_PER_HOUR, sampleIntervalS: 5, trackerFlags: [] }
   for (let i = 0; i < argv.length; i++) {
-    const [key = '', inline] = (argv[i] as string).split('=')
-    const value = inline ?? argv[++i]
+    const arg = argv[i] as string
+    const eq = arg.indexOf('=')
+    const key = eq < 0 ? arg : arg.slice(0, eq)
+    const value = eq < 0 ? argv[++i] : arg.slice(eq + 1)
+    if (key === '--tracker-flag') {
+      if (value === undefined || !value.startsWith('--')) throw new UsageError(`--tracker-flag: "${value ?? ''}" is not a tracker flag (for example --tracker-flag=--p2p.peer-store-max-age=2m)`)
+      args.trackerFlags.push(value)
+      continue
+    }
     const n = Number(value)
     const zeroAllowed = key === '--identity-pool'
     if (value === undefined || value === '' || !Number.isFinite(n) || n < 0 || (n === 0 && !zeroAllowed)) {
@@ -56,7 +65,7 @@ function parseSoakArgs (argv: readonly string[]): SoakArgs {
     else if (key === '--identity-pool') args.identityPool = Math.round(n)
     else if (key === '--heap-bound') args.heapBound = n
     else if (key === '--sample-interval') args.sampleIntervalS = n
-    else throw new UsageError(`unknown option ${key} (known: --minutes, --peers, --scrapers, --identity-pool, --heap-bound, --sample-interval)`)
+    else throw new UsageError(`unknown option ${key} (known: --minutes, --peers, --scrapers, --identity-pool, --heap-bound, --sample-interval, --tracker-flag)`)
   }
   const pool = args.identityPool
   if (pool !== undefined && pool !== 0 && pool < args.peers) throw new UsageError(`--identity-pool: ${pool} is fewer than --peers ${args.peers} (or 0 for a new identity at every switch)`)
@@ -100,7 +109,7 @@ function soakReport (args: SoakArgs, result: SoakResult): SoakReport {
   const every = samples.filter((_, i) => i % Math.max(1, Math.floor(samples.length / 12)) === 0)
   const m = machine()
   const lines = [
-    `Command: \`npm run soak -- --minutes ${args.minutes} --peers ${args.peers} --scrapers ${args.scrapers}${pool === 2 * args.peers ? '' : ` --identity-pool ${pool}`}${args.heapBound === DEFAULT_HEAP_BOUND_MIB_PER_HOUR ? '' : ` --heap-bound ${args.heapBound}`}${args.sampleIntervalS === 5 ? '' : ` --sample-interval ${args.sampleIntervalS}`}\` on ${m.cores} cores (${m.cpu}), Node ${m.node}, ${new Date().toISOString().slice(0, 10)}; 1-minute load average at the end ${m.loadAverage}.`,
+    `Command: \`npm run soak -- --minutes ${args.minutes} --peers ${args.peers} --scrapers ${args.scrapers}${pool === 2 * args.peers ? '' : ` --identity-pool ${pool}`}${args.heapBound === DEFAULT_HEAP_BOUND_MIB_PER_HOUR ? '' : ` --heap-bound ${args.heapBound}`}${args.sampleIntervalS === 5 ? '' : ` --sample-interval ${args.sampleIntervalS}`}${args.trackerFlags.map(f => ` --tracker-flag=${f}`).join('')}\` on ${m.cores} cores (${m.cpu}), Node ${m.node}, ${new Date().toISOString().slice(0, 10)}; 1-minute load average at the end ${m.loadAverage}.`,
     '',
     `Churn: ${result.options.peers} real libp2p peers (TCP, Noise, yamux) dialling the built CLI, ${result.sessions} sessions (${fmt(sessionsPerHour)}/hour), ${result.churnErrors} failed dials; ${identities}. ${result.options.scrapers} autocannon connections scraping /metrics (gzip) without pause. Every ${result.options.sampleIntervalMs / 1000} s the soak forces a full GC in the tracker through its inspector (\`--inspect=127.0.0.1:0\`, DevTools Protocol HeapProfiler.collectGarbage, then process.memoryUsage() through Runtime.evaluate; the lower of two readings) and checks one scrape.`,
     '',
@@ -118,7 +127,7 @@ function soakReport (args: SoakArgs, result: SoakResult): SoakReport {
     `| post-GC heap + external: slope over the second half (least squares ± 2 standard errors, ${fit.points} samples) | ${Number.isFinite(fit.slope) ? `${fit.slope.toFixed(1)} ± ${(2 * fit.standardError).toFixed(1)} MiB/hour (${fmt(fit.slope * MIB / sessionsPerHour)} bytes per session)` : 'n/a'} |`,
     `| leak bound on that slope | ${heapLine} |`,
     `| tracker's per-peer history (libp2p_tracker_remembered_peers) / distinct peers seen | ${final.rememberedPeers} / ${final.peersSeen} at the end |`,
-    `| libp2p's peer store | at most ${result.identitiesUsed} records (one per peer ID the churn used) |`,
+    `| libp2p's peer store (libp2p_tracker_peer_store_peers, at the tracker's last sweep) / peer IDs the churn used | ${final.peerStorePeers} / ${result.identitiesUsed} at the end |`,
     `| RSS first / last / max sample | ${mib(samples[0]?.rssMiB)} / ${mib(samples.at(-1)?.rssMiB)} / ${mib(Math.max(...samples.map(s => s.rssMiB)))} MiB |`,
     `| result | ${failures.length === 0 ? 'pass' : `**fail**: ${failures.join('; ')}`} |`,
     '',
@@ -127,7 +136,7 @@ function soakReport (args: SoakArgs, result: SoakResult): SoakReport {
     `RSS over time (s: MiB): ${every.map(s => `${Math.round(s.atS)}: ${mib(s.rssMiB)}`).join(', ')}.`,
     '',
     'Each memory sample follows a full GC, so it counts only what is reachable (external memory included: Buffer contents live outside the V8 heap); heap-used samples without one follow the GC sawtooth and cannot tell a leak from garbage not yet collected. RSS is shown but not judged: V8 and the allocator keep freed pages, so RSS follows the peak working set, not what is retained.',
-    'libp2p\'s peer store (in memory) keeps a record for every peer ID it has seen (about 6.7 KiB each, measured for records written as identify writes them: protocols, agent and protocol versions), expiring it 6 h after its last update but removing it only when that peer is read again; the tracker\'s per-peer history keeps up to --tracker.history-peers (10,000) peers. Churn that brings new peer IDs therefore grows memory with every new ID, legitimately for libp2p; the soak\'s churn reuses a fixed pool of identities by default so that its steady state is flat (`--identity-pool 0` gives every switch a new identity: ~3,000 new IDs an hour, ~20 MiB/h).'
+    'libp2p\'s peer store (in memory) keeps a record for every peer ID it has seen (about 6.7 KiB each, measured for records written as identify writes them: protocols, agent and protocol versions) until --p2p.peer-store-max-age (6 h) after its last update; the tracker sweeps it every 10 minutes (half the max age if shorter) so expired records are deleted. The tracker\'s per-peer history keeps up to --tracker.history-peers (10,000) peers. Churn that brings new peer IDs therefore grows memory until the max age has passed, the history is full and --tracker.flapping-window (10 min) has passed; the soak\'s churn reuses a fixed pool of identities by default so that its steady state is flat within minutes (`--identity-pool 0` gives every switch a new identity, ~4,000 new IDs an hour: memory then grows for 6 h at the default max age; `--tracker-flag=--p2p.peer-store-max-age=2m --tracker-flag=--tracker.history-peers=100 --tracker-flag=--tracker.flapping-window=1m` bounds all three within minutes).'
   ]
   return { text: lines.join('\n'), failures }
 }
@@ -149,8 +158,9 @@ async function main (): Promise<void> {
     scrapers: args.scrapers,
     identityPool: args.identityPool ?? 2 * args.peers,
     sampleIntervalMs: args.sampleIntervalS * 1000,
+    trackerFlags: args.trackerFlags,
     onSample: s => {
-      process.stderr.write(`soak ${Math.round((Date.now() - started) / 1000)} s: post-GC heap ${mib(s.heapMiB)} MiB, RSS ${mib(s.rssMiB)} MiB, connected ${s.connected}${s.error === undefined ? '' : `, ${s.error}`}\n`)
+      process.stderr.write(`soak ${Math.round((Date.now() - started) / 1000)} s: post-GC heap ${mib(s.heapMiB)} MiB, external ${mib(s.externalMiB)} MiB, RSS ${mib(s.rssMiB)} MiB, connected ${s.connected}, peer store ${s.peerStorePeers}, remembered ${s.rememberedPeers}${s.error === undefined ? '' : `, ${s.error}`}\n`)
     }
   })
   if (result.trackerStderr !== '') process.stderr.write(`tracker stderr:\n${result.trackerStderr}\n`)

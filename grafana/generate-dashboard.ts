@@ -723,11 +723,27 @@ const panels: Array<Placed<Panel> | Placed<RowPanel>> = [
   }),
   timeseries({
     title: 'Internal errors by component',
-    description: 'Errors the tracker caught and survived per second, by tracker and component (libp2p_event: a libp2p event handler threw; http: a handler answered 500; unhandled_rejection; web_config_reload: an invalid web config was ignored). Each is logged; anything above 0 is worth a look at the logs. From libp2p_tracker_internal_errors_total.',
+    description: 'Errors the tracker caught and survived per second, by tracker and component (libp2p_event: a libp2p event handler threw; http: a handler answered 500; unhandled_rejection; web_config_reload: an invalid web config was ignored; peer_store_sweep: a sweep of libp2p\'s peer store failed). Each is logged; anything above 0 is worth a look at the logs. From libp2p_tracker_internal_errors_total.',
     unit: 'cps',
     size: HALF,
     min: 0,
     queries: [{ expr: `sum by (instance, component) (${rate('libp2p_tracker_internal_errors_total')})`, legendFormat: '{{instance}} {{component}}' }]
+  }),
+  timeseries({
+    title: 'libp2p peer store',
+    description: 'Records in libp2p\'s peer store (every peer the node knows of, connected or not) as counted by the last sweep, which deletes those not updated for --p2p.peer-store-max-age (libp2p_tracker_peer_store_peers). About 7 KiB of memory each: it levels off at the number of distinct peers met within the max age; 0 until the first sweep.',
+    unit: 'short',
+    size: HALF,
+    min: 0,
+    queries: [{ expr: sel('libp2p_tracker_peer_store_peers'), legendFormat: '{{instance}}' }]
+  }),
+  timeseries({
+    title: 'Time since the last peer store sweep',
+    description: 'Seconds since the last completed sweep of libp2p\'s peer store (from libp2p_tracker_peer_store_last_sweep_timestamp_seconds; no value before the first sweep). A sweep runs every 10 minutes (half --p2p.peer-store-max-age if shorter): a line rising past that means sweeps stopped completing, see internal errors (component peer_store_sweep) and the logs.',
+    unit: 's',
+    size: HALF,
+    min: 0,
+    queries: [{ expr: `time() - (${sel('libp2p_tracker_peer_store_last_sweep_timestamp_seconds')} > 0)`, legendFormat: '{{instance}}' }]
   }),
   timeseries({
     title: 'Connections refused by the IP filter',

@@ -1,7 +1,8 @@
 /**
  * The composition root: builds the parts, starts them in order, stops them in reverse.
  * HTTP listens first (so a taken port fails before any peer is dialled and /-/ready answers
- * 503 while libp2p starts), then libp2p, then the bootstrap keeper and the periodic report.
+ * 503 while libp2p starts), then libp2p, then the bootstrap keeper, the periodic report, RTT
+ * sampling and the peer store sweeper.
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from './config.js'
@@ -14,7 +15,8 @@ import { MetricsScraper } from './metrics/scrape.js'
 import { TrackerCollector } from './metrics/tracker-collector.js'
 import { BootstrapKeeper } from './p2p/bootstrap-keeper.js'
 import { loadOrCreateIdentity } from './p2p/identity.js'
-import { createTrackerNode, dhtRoutingTableSize, observeDials, pingConnection } from './p2p/node.js'
+import { createTrackerNode, dhtRoutingTableSize, observeDials, peerStoreRecords, pingConnection } from './p2p/node.js'
+import { PeerStoreSweeper, sweepIntervalMs } from './p2p/peer-store-sweeper.js'
 import { attachInsight, attachTracker } from './p2p/tracker-adapter.js'
 import { peerReport } from './report.js'
 import { monotonicClock } from './tracker/clock.js'
@@ -26,8 +28,9 @@ import type { Logger } from './log.js'
 import type { TrackerNode } from './p2p/node.js'
 import type { Clock } from './tracker/clock.js'
 import type { ConnectionLabels } from './tracker/connection-labels.js'
+import type { InternalErrorComponent } from './tracker/reliability-counters.js'
 import type { Server } from './http/server.js'
-import type { Connection } from '@libp2p/interface'
+import type { Connection, PeerId } from '@libp2p/interface'
 import { ReliabilityCounters } from './tracker/reliability-counters.js'
 import { accessControl } from './web/access.js'
 import { requestLimit } from './web/request-limit.js'
@@ -46,6 +49,8 @@ export interface RunningTracker {
   reliability: ReliabilityCounters
   /** Peer insight (clients, churn, flapping, dials, close reasons, RTT), as exported. */
   insight: PeerInsight
+  /** Sweeps libp2p's peer store on its timer; sweep() runs one now (or joins the one running). */
+  peerStoreSweeper: PeerStoreSweeper<PeerId>
 }
 
 export interface StartOptions {
@@ -95,11 +100,23 @@ export async function startTracker (config: Config, log: Logger, options: StartO
   const detach = (): void => { detachTracker(); detachInsight(); detachDials() }
   let ready = false
 
+  // Deletes the peer store's expired records (libp2p only does when it reads one): started
+  // after the node, on a timer below; its last result is exported.
+  const peerStoreSweeper = new PeerStoreSweeper({
+    store: peerStoreRecords(node),
+    onSwept: (r) => { log.debug({ records: r.records, refreshed: r.refreshed, refreshFailed: r.refreshFailed, durationMs: Math.round(r.durationMs) }, 'peer store swept') },
+    onError: (err) => {
+      reliability.internalErrors.count('peer_store_sweep')
+      log.error({ err, component: 'peer_store_sweep' }, 'error while sweeping libp2p\'s peer store')
+    }
+  })
+
   const collector = new TrackerCollector(tracker, {
     maxPeerSeries: config.tracker.maxPeerSeries,
     buildInfo: buildInfo(),
     startTimeSeconds: Math.floor(startedAt / 1000),
     dhtRoutingTablePeers: () => dhtRoutingTableSize(node),
+    lastPeerStoreSweep: () => peerStoreSweeper.last,
     reliability,
     insight
   })
@@ -170,7 +187,7 @@ export async function startTracker (config: Config, log: Logger, options: StartO
   keeper.start()
 
   // Timer callbacks are guarded: a throw there would be an uncaught exception, which exits.
-  const guardedTimer = (component: 'report' | 'rtt', run: () => void) => (): void => {
+  const guardedTimer = (component: InternalErrorComponent, run: () => void) => (): void => {
     try {
       run()
     } catch (err) {
@@ -202,9 +219,15 @@ export async function startTracker (config: Config, log: Logger, options: StartO
     : undefined
   rttTimer?.unref()
 
+  // sweep() never rejects (its errors are counted); one still running when the timer fires is joined.
+  const sweepTimer = setInterval(guardedTimer('peer_store_sweep', () => { void peerStoreSweeper.sweep() }), sweepIntervalMs(config.p2p.peerStoreMaxAgeMs))
+  sweepTimer.unref()
+
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
     stopping ??= (async () => {
+      clearInterval(sweepTimer)
+      await peerStoreSweeper.stop() // a sweep in progress ends at its next yield (a few ms)
       stoppingOnPurpose = true // from here on, dials aborted by the shutdown are not failures
       ready = false
       keeper.stop()
@@ -224,7 +247,7 @@ export async function startTracker (config: Config, log: Logger, options: StartO
     await stopping
   }
 
-  return { node, tracker, http, stop, reliability, insight }
+  return { node, tracker, http, stop, reliability, insight, peerStoreSweeper }
 }
 
 /** Every direction with the transport, encryption and muxers this node speaks: exported as 0 from the start. */

@@ -36,6 +36,12 @@ export interface Config {
     allowCidrs: Cidr[]
     /** IP ranges refused both ways; wins over allowCidrs. */
     denyCidrs: Cidr[]
+    /**
+     * libp2p's peer store forgets a peer this long after the last update of its record (and
+     * after its last address was observed, with addresses kept at most min(this, 1 h)); the
+     * sweeper (src/p2p/peer-store-sweeper.ts) reads the store so expired records are deleted.
+     */
+    peerStoreMaxAgeMs: number
   }
   tracker: {
     maxPeerSeries: number
@@ -90,6 +96,7 @@ export const DEFAULTS = {
   'p2p.max-connections': '300',
   'p2p.max-incoming-pending-connections': '10',
   'p2p.inbound-connection-threshold': '5',
+  'p2p.peer-store-max-age': '6h',
   'tracker.max-peer-series': '500',
   'tracker.report-interval': '30s',
   'tracker.report-peers': '10',
@@ -161,6 +168,7 @@ export interface RawConfig {
   'web.disable-peer-api'?: boolean
   'p2p.allow-cidr'?: string[]
   'p2p.deny-cidr'?: string[]
+  'p2p.peer-store-max-age'?: string
 }
 
 export interface BuildOptions {
@@ -196,7 +204,8 @@ function buildConfigFromRaw (raw: RawConfig): Config {
       maxIncomingPendingConnections: parseCount('--p2p.max-incoming-pending-connections', raw['p2p.max-incoming-pending-connections'] ?? DEFAULTS['p2p.max-incoming-pending-connections'], 1),
       inboundConnectionThreshold: parseCount('--p2p.inbound-connection-threshold', raw['p2p.inbound-connection-threshold'] ?? DEFAULTS['p2p.inbound-connection-threshold'], 1),
       allowCidrs: parseCidrs('--p2p.allow-cidr', raw['p2p.allow-cidr'] ?? []),
-      denyCidrs: parseCidrs('--p2p.deny-cidr', raw['p2p.deny-cidr'] ?? [])
+      denyCidrs: parseCidrs('--p2p.deny-cidr', raw['p2p.deny-cidr'] ?? []),
+      peerStoreMaxAgeMs: parsePeerStoreMaxAge(raw['p2p.peer-store-max-age'] ?? DEFAULTS['p2p.peer-store-max-age'])
     },
     tracker: {
       maxPeerSeries: parseCount('--tracker.max-peer-series', raw['tracker.max-peer-series'] ?? DEFAULTS['tracker.max-peer-series'], 0),
@@ -214,6 +223,23 @@ function buildConfigFromRaw (raw: RawConfig): Config {
       disablePeerApi: raw['web.disable-peer-api'] ?? false
     }
   }
+}
+
+/** At least a minute: below that libp2p would forget peers it met moments ago (a DHT contact between being learnt and dialled), and the store would be swept every few seconds. */
+export const MIN_PEER_STORE_MAX_AGE_MS = 60_000
+
+function parsePeerStoreMaxAge (value: string): number {
+  const flag = '--p2p.peer-store-max-age'
+  let ms: number
+  try {
+    ms = parseDuration(flag, value)
+  } catch (err) {
+    // parseDuration's examples offer 0 to disable: this one cannot be.
+    if (err instanceof ConfigError && err.message.includes('is not a duration')) throw new ConfigError(`${flag}: "${value}" is not a duration (examples: 30m, 6h, 1d)`)
+    throw err
+  }
+  if (ms < MIN_PEER_STORE_MAX_AGE_MS) throw new ConfigError(`${flag}: must be at least 1m, got "${value}"`)
+  return ms
 }
 
 /** IP ranges in CIDR notation (or single addresses), repeated or comma-separated. */

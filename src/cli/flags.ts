@@ -37,7 +37,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'tracker.report-peers', arg: 'n', help: `longest-connected peers listed in each report (default ${DEFAULTS['tracker.report-peers']})` },
   { flag: 'tracker.flapping-sessions', arg: 'n', help: `a peer with at least this many sessions within --tracker.flapping-window is flapping, 2-1000 (default ${DEFAULTS['tracker.flapping-sessions']})` },
   { flag: 'tracker.flapping-window', arg: 'duration', help: `the window of --tracker.flapping-sessions and of reconnects, 1s-7d (default ${DEFAULTS['tracker.flapping-window']})` },
-  { flag: 'tracker.history-peers', arg: 'n', help: `disconnected peers remembered with their last sessions (connected ones always are); the earliest-ended forgotten first (default ${DEFAULTS['tracker.history-peers']})` },
+  { flag: 'tracker.history-peers', arg: 'n', help: `peers remembered with their last sessions, connected ones included (never forgotten while connected); disconnected ones forgotten in the order their last session ended (default ${DEFAULTS['tracker.history-peers']})` },
   { flag: 'tracker.history-sessions', arg: 'n', help: `sessions remembered per peer, 1-1000 (default ${DEFAULTS['tracker.history-sessions']})` },
   { flag: 'tracker.rtt-sample-interval', arg: 'duration', help: `how often round-trip times of connected peers are sampled (libp2p's ping monitor, or a capped ping where it has none yet); 0 to turn it off (default ${DEFAULTS['tracker.rtt-sample-interval']})` },
   { flag: 'log.level', arg: 'level', help: `trace, debug, info, warn, error or fatal (default "${DEFAULTS['log.level']}")` },
@@ -46,7 +46,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'web.max-requests', arg: 'n', help: `requests served at once; more get 503; 0 for no limit (default ${DEFAULTS['web.max-requests']})` },
   { flag: 'web.disable-peer-api', help: 'answer 404 on /api/v1/peers (it lists peers\' IP addresses)' },
   { flag: 'p2p.allow-cidr', arg: 'cidr', repeatable: true, help: 'only these IP ranges may connect or be dialled, e.g. 10.0.0.0/8; repeat for several (default: all)' },
-  { flag: 'p2p.deny-cidr', arg: 'cidr', repeatable: true, help: 'IP ranges refused both ways, before any handshake; wins over --p2p.allow-cidr; repeat for several' }
+  { flag: 'p2p.deny-cidr', arg: 'cidr', repeatable: true, help: 'IP ranges refused both ways, before any handshake; wins over --p2p.allow-cidr; repeat for several' },
+  { flag: 'p2p.peer-store-max-age', arg: 'duration', help: `how long libp2p's peer store keeps a peer that is not connected: a record not updated for this long, with no address observed within min(this, 1h), is deleted at the next sweep (every min(10m, this/2)); at least 1m; libp2p's own default (default ${DEFAULTS['p2p.peer-store-max-age']})` }
 ]
 
 /** Adds the tracker's flags to a command. */

@@ -25,6 +25,11 @@ export interface TrackerCollectorOptions {
   startTimeSeconds: number
   /** Size of the DHT routing table now; 0 when there is no DHT. */
   dhtRoutingTablePeers: () => number
+  /**
+   * The last sweep of libp2p's peer store (src/p2p/peer-store-sweeper.ts): records left and
+   * when it ended (ms since the epoch); undefined before the first, and when not given.
+   */
+  lastPeerStoreSweep?: () => { records: number, endedAt: number } | undefined
   /** Internal errors and gated connections; all 0 when not given. */
   reliability?: ReliabilityCounters
   /** Peer insight (the tracker's observer); an empty one (all 0) when not given. */
@@ -100,6 +105,14 @@ export class TrackerCollector {
 
     w.family(METRICS.dhtRoutingTablePeers)
     w.sample(METRICS.dhtRoutingTablePeers.name, '', this.options.dhtRoutingTablePeers())
+
+    // A sweep's result, not state read now: counting the store at each scrape would read (and
+    // expire) every record per scrape. Exported with the sweep's time.
+    const sweep = this.options.lastPeerStoreSweep?.()
+    w.family(METRICS.peerStorePeers)
+    w.sample(METRICS.peerStorePeers.name, '', sweep?.records ?? 0)
+    w.family(METRICS.peerStoreLastSweep)
+    w.sample(METRICS.peerStoreLastSweep.name, '', sweep === undefined ? 0 : sweep.endedAt / 1000)
 
     w.family(METRICS.buildInfo)
     w.sample(METRICS.buildInfo.name, this.buildInfoLabels, 1)

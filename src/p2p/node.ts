@@ -1,8 +1,9 @@
 /**
  * The libp2p node: TCP, Noise (XX), yamux and/or mplex, identify, ping and (optionally)
- * Kad-DHT, with connection limits from the configuration. Nothing else in the project
- * imports libp2p's factories. Also the two places the tracker reaches into the node beyond
- * its events: counting every outbound dial, and pinging over one open connection.
+ * Kad-DHT, with connection limits and the peer store's ages from the configuration. Nothing
+ * else in the project imports libp2p's factories. Also the places the tracker reaches into
+ * the node beyond its events: counting every outbound dial, pinging over one open
+ * connection, and reading the whole peer store for the sweeper.
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -15,9 +16,10 @@ import { createLibp2p } from 'libp2p'
 import { NAME, VERSION } from '../version.js'
 import { IpFilter, ipConnectionGater } from './connection-gater.js'
 import type { Config, MuxerName } from '../config.js'
+import type { PeerStoreRecords } from './peer-store-sweeper.js'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT, SingleKadDHT } from '@libp2p/kad-dht'
-import type { Connection, Libp2p, PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
+import type { Connection, Libp2p, PeerId, PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 
 // A type alias, not an interface: libp2p's ServiceMap wants an index signature.
@@ -32,6 +34,18 @@ export type TrackerNode = Libp2p<TrackerServices>
 const MUXER_FACTORIES: Record<MuxerName, () => () => StreamMuxerFactory> = {
   yamux: () => yamux(),
   mplex: () => mplex()
+}
+
+/** libp2p's own maxAddressAge: an address observed within it keeps a record from expiring. */
+export const MAX_ADDRESS_AGE_MS = 3_600_000
+
+/**
+ * The peer store's ages for a --p2p.peer-store-max-age: records expire maxPeerAge after their
+ * last update, unless an address was observed within maxAddressAge, which is capped at the
+ * same age so that a shorter max age really expires records that have addresses.
+ */
+export function peerStoreAges (maxAgeMs: number): { maxPeerAge: number, maxAddressAge: number } {
+  return { maxPeerAge: maxAgeMs, maxAddressAge: Math.min(maxAgeMs, MAX_ADDRESS_AGE_MS) }
 }
 
 /** Creates the node without starting it, so the tracker can attach before the first event. */
@@ -50,6 +64,7 @@ export async function createTrackerNode (p2p: Config['p2p'], privateKey: Private
     start: false,
     nodeInfo: { name: NAME, version: VERSION },
     addresses: { listen: p2p.listen },
+    peerStore: peerStoreAges(p2p.peerStoreMaxAgeMs),
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: p2p.muxers.map(m => MUXER_FACTORIES[m]()),
@@ -66,6 +81,42 @@ export async function createTrackerNode (p2p: Config['p2p'], privateKey: Private
 /** Peers in the DHT routing table; 0 when the DHT is off. (kadDHT() is typed without it.) */
 export function dhtRoutingTableSize (node: TrackerNode): number {
   return (node.services.dht as SingleKadDHT | undefined)?.routingTable.size ?? 0
+}
+
+// --- the whole peer store, read without blocking --------------------------------------------
+
+/** What the sweeper needs of libp2p 3's PersistentPeerStore beyond its public interface. */
+interface PeerStoreInternals { store?: { all?: () => AsyncIterable<unknown> } }
+
+/**
+ * The node's peer store as the sweeper (src/p2p/peer-store-sweeper.ts) reads it.
+ *
+ * Connected peers are refreshed with an empty merge: it sets the record's `updated` time and
+ * keeps everything readers see (it drops only addresses older than maxAddressAge, already
+ * hidden from readers), so libp2p emits no peer:update unless such addresses went; a peer
+ * with no record yet gets a bare one.
+ *
+ * Records: the public peerStore.all() and forEach() read the whole store in one go (all()
+ * into an array) without ever yielding to the event loop, 20-30 µs per record: ~3 s with
+ * 100,000 records. Their own iterator, the PersistentStore's all() (what both call, deleting the
+ * expired records as it reads), is pulled one record at a time instead, so the sweeper can
+ * yield between records. If a libp2p version no longer has it, forEach() does the same work
+ * in one go (test/integration/peer-store-sweeper.test.ts fails then).
+ */
+export function peerStoreRecords (node: TrackerNode): PeerStoreRecords<PeerId> {
+  const store = (node.peerStore as unknown as PeerStoreInternals).store
+  const records = typeof store?.all === 'function'
+    ? () => (store as { all: () => AsyncIterable<unknown> }).all()
+    : async function * (): AsyncGenerator<undefined> {
+      let count = 0
+      await node.peerStore.forEach(() => { count++ })
+      for (let i = 0; i < count; i++) yield undefined
+    }
+  return {
+    connectedPeers: () => node.getPeers(),
+    refresh: async (peerId) => { await node.peerStore.merge(peerId, {}) },
+    records
+  }
 }
 
 // --- every outbound dial, counted ----------------------------------------------------------

@@ -20,7 +20,12 @@ export const INTERNAL_ERROR_COMPONENTS = [
   /** The periodic peer report (--tracker.report-interval) threw; the next one runs as usual. */
   'report',
   /** RTT sampling (--tracker.rtt-sample-interval) threw; the next tick runs as usual. */
-  'rtt'
+  'rtt',
+  /**
+   * A sweep of libp2p's peer store (src/p2p/peer-store-sweeper.ts) failed, or refreshing
+   * connected peers' records failed; the next sweep runs as usual.
+   */
+  'peer_store_sweep'
 ] as const
 
 export type InternalErrorComponent = typeof INTERNAL_ERROR_COMPONENTS[number]

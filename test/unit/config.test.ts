@@ -24,6 +24,11 @@ describe('buildConfig', () => {
     expect(config.p2p.maxConnections).toBe(300)
     expect(config.tracker).toEqual({ maxPeerSeries: 500, reportIntervalMs: 30_000, reportPeers: 10 })
     expect(config.log).toEqual({ level: 'info', format: 'json' })
+    expect(config.p2p.peerStoreMaxAgeMs).toBe(6 * 3_600_000) // libp2p's own MAX_PEER_AGE
+  })
+
+  it.each([['1m', 60_000], ['90s', 90_000], ['2m', 120_000], ['1h30m', 5_400_000], ['7d', 7 * 86_400_000]])('takes --p2p.peer-store-max-age=%s', (value, ms) => {
+    expect(buildConfig({ 'p2p.peer-store-max-age': value }).p2p.peerStoreMaxAgeMs).toBe(ms)
   })
 
   it('takes repeated and comma-separated multiaddrs; an empty bootstrap means none', () => {
@@ -59,6 +64,11 @@ describe('buildConfig', () => {
     [{ 'tracker.max-peer-series': '-1' }, '--tracker.max-peer-series: "-1" is not a whole number'],
     [{ 'tracker.max-peer-series': '99999999999999999999' }, '--tracker.max-peer-series: "99999999999999999999" is too large'],
     [{ 'tracker.report-interval': '30' }, '--tracker.report-interval: "30" is not a duration (examples: 500ms, 30s, 5m, 1h30m, or 0 to disable)'],
+    [{ 'p2p.peer-store-max-age': '6' }, '--p2p.peer-store-max-age: "6" is not a duration (examples: 30m, 6h, 1d)'],
+    [{ 'p2p.peer-store-max-age': '0' }, '--p2p.peer-store-max-age: must be at least 1m, got "0"'],
+    [{ 'p2p.peer-store-max-age': '59s' }, '--p2p.peer-store-max-age: must be at least 1m, got "59s"'],
+    [{ 'p2p.peer-store-max-age': '-1h' }, '--p2p.peer-store-max-age: "-1h" is not a duration (examples: 30m, 6h, 1d)'],
+    [{ 'p2p.peer-store-max-age': '' }, '--p2p.peer-store-max-age: "" is not a duration (examples: 30m, 6h, 1d)'],
     [{ 'web.listen-address': 'localhost' }, '--web.listen-address: "localhost" is not HOST:PORT (for example :9089 or 127.0.0.1:9089)'],
     [{ 'web.listen-address': ':70000' }, '--web.listen-address: port 70000 is out of range 0-65535'],
     [{ 'web.telemetry-path': 'metrics' }, '--web.telemetry-path: "metrics" must be a path starting with / (for example /metrics)'],
@@ -88,6 +98,8 @@ describe('buildConfig', () => {
     const other = new Error('not the user\'s')
     expect(attributeToEnvironment(other, new Set(['web.listen-address']))).toBe(other)
     expect(envName('tracker.rtt-sample-interval')).toBe('LIBP2P_TRACKER_TRACKER_RTT_SAMPLE_INTERVAL')
+    expect(errorOf(() => buildConfig({ 'p2p.peer-store-max-age': '30s' }, { fromEnvironment: new Set(['p2p.peer-store-max-age']) })))
+      .toBe('LIBP2P_TRACKER_P2P_PEER_STORE_MAX_AGE (--p2p.peer-store-max-age): must be at least 1m, got "30s"')
   })
 })
 

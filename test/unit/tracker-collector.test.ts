@@ -3,6 +3,7 @@ import { METRICS, METRIC_NAMES } from '../../src/metrics/definitions.js'
 import { ExpositionWriter } from '../../src/metrics/exposition.js'
 import { TrackerCollector } from '../../src/metrics/tracker-collector.js'
 import { PeerTracker } from '../../src/tracker/peer-tracker.js'
+import { ReliabilityCounters } from '../../src/tracker/reliability-counters.js'
 import { parseExposition, samplesOf, sumOf, valueOf } from '../support/exposition.js'
 import type { TrackerCollectorOptions } from '../../src/metrics/tracker-collector.js'
 
@@ -97,5 +98,18 @@ describe('TrackerCollector', () => {
     expect(valueOf(families, `${name}_bucket`, { direction: 'outbound', le: '+Inf' })).toBe(1)
     expect(valueOf(families, `${name}_count`, { direction: 'inbound' })).toBe(0)
     expect(valueOf(families, METRICS.peerDisconnects.name, { direction: 'outbound' })).toBe(1)
+  })
+
+  it('exports the last peer store sweep: 0 before the first, then its records and end time; peer_store_sweep errors from 0', () => {
+    let last: { records: number, endedAt: number } | undefined
+    const { render } = setup({ lastPeerStoreSweep: () => last, reliability: new ReliabilityCounters() })
+    let families = parseExposition(render())
+    expect(valueOf(families, METRICS.peerStorePeers.name)).toBe(0)
+    expect(valueOf(families, METRICS.peerStoreLastSweep.name)).toBe(0)
+    expect(valueOf(families, METRICS.internalErrors.name, { component: 'peer_store_sweep' })).toBe(0)
+    last = { records: 1234, endedAt: 1_700_000_123_456 }
+    families = parseExposition(render())
+    expect(valueOf(families, METRICS.peerStorePeers.name)).toBe(1234)
+    expect(valueOf(families, METRICS.peerStoreLastSweep.name)).toBe(1_700_000_123.456)
   })
 })
