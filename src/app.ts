@@ -220,6 +220,9 @@ export async function startTracker (config: Config, log: Logger, options: StartO
   rttTimer?.unref()
 
   // sweep() never rejects (its errors are counted); one still running when the timer fires is joined.
+  // One sweep at once (the store is nearly empty: it costs next to nothing) so the peer store
+  // gauges describe the store from the start rather than staying 0 for a whole interval.
+  void peerStoreSweeper.sweep()
   const sweepTimer = setInterval(guardedTimer('peer_store_sweep', () => { void peerStoreSweeper.sweep() }), sweepIntervalMs(config.p2p.peerStoreMaxAgeMs))
   sweepTimer.unref()
 

@@ -43,7 +43,7 @@ export const METRICS = {
   peerStorePeers: define('libp2p_tracker_peer_store_peers', 'gauge',
     'Records in libp2p\'s peer store (peers it knows of, connected or not) as counted by the last sweep, after it deleted those older than --p2p.peer-store-max-age; 0 before the first sweep. When: libp2p_tracker_peer_store_last_sweep_timestamp_seconds.'),
   peerStoreLastSweep: define('libp2p_tracker_peer_store_last_sweep_timestamp_seconds', 'gauge',
-    'End of the last completed sweep of libp2p\'s peer store since the Unix epoch, in seconds (every 10m, or half --p2p.peer-store-max-age if shorter); 0 before the first sweep.'),
+    'End of the last completed sweep of libp2p\'s peer store since the Unix epoch, in seconds (one right after start, then every 10m, or half --p2p.peer-store-max-age if shorter); 0 before the first sweep.'),
   buildInfo: define('libp2p_tracker_build_info', 'gauge',
     'Build information of the tracker, always 1.', ['version', 'revision', 'libp2p_version', 'nodejs_version']),
   startTime: define('libp2p_tracker_start_time_seconds', 'gauge',
