@@ -1,10 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PATHS, TOOLS } from './paths.js'
 import { freePort } from './ports.js'
-import { startProcess, type RunningProcess } from './processes.js'
-import { waitFor } from './wait.js'
+import { startReadyServer, type RunningProcess } from './processes.js'
 import { readYaml, toYaml } from './yaml.js'
 
 /** The parts of alertmanager.yml the harness reads and rewrites. */
@@ -71,28 +70,13 @@ export async function startTestAlertmanager (webhookUrl: string): Promise<TestAl
   await writeFile(configFile, toYaml(testAlertmanagerConfig(await readProjectAlertmanagerConfig(), webhookUrl)))
   const port = await freePort()
   const address = `127.0.0.1:${port}`
-  const process = startProcess('alertmanager', TOOLS.alertmanager, [
+  const { url, process, stop } = await startReadyServer('Alertmanager', TOOLS.alertmanager, [
     `--config.file=${configFile}`,
     `--storage.path=${join(dir, 'data')}`,
     `--web.listen-address=${address}`,
     '--cluster.listen-address=',
     '--log.level=warn'
-  ])
-  const url = `http://${address}`
-  const stop = async (): Promise<void> => {
-    await process.stop()
-    await rm(dir, { recursive: true, force: true })
-  }
-  try {
-    await waitFor('Alertmanager to be ready', async () => {
-      if (process.exited()) throw new Error(`Alertmanager exited:\n${process.log()}`)
-      const response = await fetch(`${url}/-/ready`)
-      return response.ok ? true : undefined
-    }, { timeoutMs: 20_000 })
-  } catch (error) {
-    await stop()
-    throw error
-  }
+  ], address, dir)
   return { url, address, process, stop }
 }
 

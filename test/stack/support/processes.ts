@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { rm } from 'node:fs/promises'
+import { waitFor } from './wait.js'
 
 /** A server process started by a test; stop() ends exactly this process. */
 export interface RunningProcess {
@@ -41,4 +43,37 @@ export function startProcess (name: string, command: string, args: readonly stri
       clearTimeout(timer)
     }
   }
+}
+
+/** A Prometheus or Alertmanager server started by a test, ready to answer. */
+export interface ReadyServer {
+  url: string
+  process: RunningProcess
+  /** Stops the server and removes its folder. */
+  stop: () => Promise<void>
+}
+
+/**
+ * Starts a server of the Prometheus family whose files live in `dir` and resolves once its
+ * /-/ready answers; a server that exits or is not ready within 20 s is stopped, its folder
+ * removed, and the error carries its output.
+ */
+export async function startReadyServer (name: string, command: string, args: readonly string[], address: string, dir: string): Promise<ReadyServer> {
+  const process = startProcess(name.toLowerCase(), command, args)
+  const url = `http://${address}`
+  const stop = async (): Promise<void> => {
+    await process.stop()
+    await rm(dir, { recursive: true, force: true })
+  }
+  try {
+    await waitFor(`${name} to be ready`, async () => {
+      if (process.exited()) throw new Error(`${name} exited:\n${process.log()}`)
+      const response = await fetch(`${url}/-/ready`)
+      return response.ok ? true : undefined
+    }, { timeoutMs: 20_000 })
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return { url, process, stop }
 }

@@ -1,11 +1,10 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, isAbsolute, join } from 'node:path'
 import { PATHS, TOOLS } from './paths.js'
 import { freePort } from './ports.js'
-import { startProcess, type RunningProcess } from './processes.js'
+import { startReadyServer, type RunningProcess } from './processes.js'
 import { scaleRuleFile, type RuleFile } from './rule-scaling.js'
-import { waitFor } from './wait.js'
 import { readYaml, toYaml } from './yaml.js'
 
 /** The parts of prometheus.yml the harness reads and rewrites. */
@@ -124,28 +123,13 @@ export async function startTestPrometheus (options: TestPrometheusOptions): Prom
   const address = `127.0.0.1:${port}`
   const configFile = join(dir, 'prometheus.yml')
   await writeFile(configFile, toYaml(testPrometheusConfig(project, { ...options, self: address, ruleFiles })))
-  const process = startProcess('prometheus', TOOLS.prometheus, [
+  const { url, process, stop } = await startReadyServer('Prometheus', TOOLS.prometheus, [
     `--config.file=${configFile}`,
     `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=${address}`,
     '--rules.alert.resend-delay=1s',
     '--log.level=warn'
-  ])
-  const url = `http://${address}`
-  const stop = async (): Promise<void> => {
-    await process.stop()
-    await rm(dir, { recursive: true, force: true })
-  }
-  try {
-    await waitFor('Prometheus to be ready', async () => {
-      if (process.exited()) throw new Error(`Prometheus exited:\n${process.log()}`)
-      const response = await fetch(`${url}/-/ready`)
-      return response.ok ? true : undefined
-    }, { timeoutMs: 20_000 })
-  } catch (error) {
-    await stop()
-    throw error
-  }
+  ], address, dir)
   return { url, address, process, ruleFiles, stop }
 }
 
