@@ -112,15 +112,8 @@ export function truthOf (ledgers: Iterable<PeerLedger>): GroundTruth {
   const truth = emptyTruth()
   const remotes = new Set<string>()
   for (const l of ledgers) {
-    truth.sessionsOpened.inbound += l.sessionsOpened.inbound
-    truth.sessionsOpened.outbound += l.sessionsOpened.outbound
-    truth.sessionsClosed.inbound += l.sessionsClosed.inbound
-    truth.sessionsClosed.outbound += l.sessionsClosed.outbound
-    truth.connectionsOpened += l.connectionsOpened
-    truth.connectionsClosed += l.connectionsClosed
-    addCounts(truth.connectionsByMuxer, l.connectionsByMuxer)
+    addTallies(truth, l)
     truth.connectedPeers += l.openSessions
-    truth.dialFailures += l.dialFailures
     for (const r of l.remotePeers) remotes.add(r)
     truth.peers.push(l.truth())
   }
@@ -135,15 +128,8 @@ export function truthOf (ledgers: Iterable<PeerLedger>): GroundTruth {
 export function mergeTruths (truths: readonly GroundTruth[]): GroundTruth {
   const total = emptyTruth()
   for (const t of truths) {
-    total.sessionsOpened.inbound += t.sessionsOpened.inbound
-    total.sessionsOpened.outbound += t.sessionsOpened.outbound
-    total.sessionsClosed.inbound += t.sessionsClosed.inbound
-    total.sessionsClosed.outbound += t.sessionsClosed.outbound
-    total.connectionsOpened += t.connectionsOpened
-    total.connectionsClosed += t.connectionsClosed
-    addCounts(total.connectionsByMuxer, t.connectionsByMuxer)
+    addTallies(total, t)
     total.connectedPeers += t.connectedPeers
-    total.dialFailures += t.dialFailures
     total.remotePeers = Math.max(total.remotePeers, t.remotePeers)
     total.peers.push(...t.peers)
   }
@@ -172,6 +158,21 @@ export function totalOpened (t: GroundTruth): number {
 
 export function totalClosed (t: GroundTruth): number {
   return t.sessionsClosed.inbound + t.sessionsClosed.outbound
+}
+
+/** The counts a ledger and a ground truth both keep. */
+type Tallies = Pick<GroundTruth, 'sessionsOpened' | 'sessionsClosed' | 'connectionsOpened' | 'connectionsClosed' | 'connectionsByMuxer' | 'dialFailures'>
+
+/** Adds a ledger's or a shard's counts into a total. */
+function addTallies (into: Tallies, from: Readonly<Tallies>): void {
+  into.sessionsOpened.inbound += from.sessionsOpened.inbound
+  into.sessionsOpened.outbound += from.sessionsOpened.outbound
+  into.sessionsClosed.inbound += from.sessionsClosed.inbound
+  into.sessionsClosed.outbound += from.sessionsClosed.outbound
+  into.connectionsOpened += from.connectionsOpened
+  into.connectionsClosed += from.connectionsClosed
+  addCounts(into.connectionsByMuxer, from.connectionsByMuxer)
+  into.dialFailures += from.dialFailures
 }
 
 function addCounts (into: Record<string, number>, from: Readonly<Record<string, number>>): void {

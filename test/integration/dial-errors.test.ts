@@ -10,7 +10,7 @@ import { classifyDialError } from '../../src/insight/dial-errors.js'
 import { INSIGHT_METRICS as M } from '../../src/metrics/definitions.js'
 import { sumOf, valueOf } from '../support/exposition.js'
 import { createTestPeer, startSilentServer, waitFor } from '../support/peers.js'
-import { startTestTracker } from '../support/tracker.js'
+import { scrapeUntil, startTestTracker } from '../support/tracker.js'
 import type { TestPeerOptions } from '../support/peers.js'
 import type { Exposition } from '../support/exposition.js'
 import type { TestTracker } from '../support/tracker.js'
@@ -130,12 +130,6 @@ async function tracker (raw: Parameters<typeof startTestTracker>[0] = {}): Promi
   const t = await startTestTracker(raw)
   stoppers.push(async () => { await t.stop() })
   return t
-}
-
-async function scrapeUntil (t: TestTracker, what: string, check: (m: Exposition) => boolean): Promise<Exposition> {
-  let last: Exposition | undefined
-  await waitFor(what, async () => { last = await t.scrape(); return check(last) })
-  return last as Exposition
 }
 
 const dials = (m: Exposition): { success: number | undefined, failure: number | undefined } =>

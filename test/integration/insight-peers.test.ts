@@ -8,7 +8,7 @@ import { INSIGHT_METRICS as M } from '../../src/metrics/definitions.js'
 import { pingConnection } from '../../src/p2p/node.js'
 import { samplesOf, sumOf, valueOf } from '../support/exposition.js'
 import { createTestPeer, waitFor } from '../support/peers.js'
-import { startTestTracker } from '../support/tracker.js'
+import { scrapeUntil, startTestTracker } from '../support/tracker.js'
 import type { Exposition } from '../support/exposition.js'
 import type { TestTracker } from '../support/tracker.js'
 import type { Connection, Libp2p } from '@libp2p/interface'
@@ -30,12 +30,6 @@ async function tracker (raw: Parameters<typeof startTestTracker>[0] = {}): Promi
   const t = await startTestTracker(raw)
   stoppers.push(async () => { await t.stop() })
   return t
-}
-
-async function scrapeUntil (t: TestTracker, what: string, check: (m: Exposition) => boolean): Promise<Exposition> {
-  let last: Exposition | undefined
-  await waitFor(what, async () => { last = await t.scrape(); return check(last) })
-  return last as Exposition
 }
 
 async function getJson (url: string): Promise<{ status: number, body: any }> {

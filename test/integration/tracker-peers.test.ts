@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { METRICS } from '../../src/metrics/definitions.js'
 import { sumOf, valueOf } from '../support/exposition.js'
 import { createTestPeer, waitFor } from '../support/peers.js'
-import { startTestTracker } from '../support/tracker.js'
+import { scrapeUntil, startTestTracker } from '../support/tracker.js'
 import type { Exposition } from '../support/exposition.js'
 import type { TestTracker } from '../support/tracker.js'
 import type { Libp2p } from '@libp2p/interface'
@@ -36,12 +36,6 @@ function connectionLabels (direction: string, muxer: string): Record<string, str
 
 function invariant (m: Exposition): number {
   return sumOf(m, METRICS.peerConnects.name) - sumOf(m, METRICS.peerDisconnects.name) - (valueOf(m, METRICS.connectedPeers.name) ?? NaN)
-}
-
-async function scrapeUntil (t: TestTracker, what: string, check: (m: Exposition) => boolean): Promise<Exposition> {
-  let last: Exposition | undefined
-  await waitFor(what, async () => { last = await t.scrape(); return check(last) })
-  return last as Exposition
 }
 
 describe('tracker with real peers', () => {

@@ -4,6 +4,7 @@ import { startTracker } from '../../src/app.js'
 import { buildConfig } from '../../src/config.js'
 import { createLogger } from '../../src/log.js'
 import { parseExposition } from './exposition.js'
+import { waitFor } from './peers.js'
 import type { RunningTracker } from '../../src/app.js'
 import type { RawConfig } from '../../src/config.js'
 import type { Exposition } from './exposition.js'
@@ -41,4 +42,11 @@ export async function startTestTracker (raw: RawConfig = {}): Promise<TestTracke
       return parseExposition(await response.text())
     }
   }
+}
+
+/** Scrapes until `check` accepts the exposition (or waitFor's timeout); returns that exposition. */
+export async function scrapeUntil (t: TestTracker, what: string, check: (m: Exposition) => boolean): Promise<Exposition> {
+  let last: Exposition | undefined
+  await waitFor(what, async () => { last = await t.scrape(); return check(last) })
+  return last as Exposition
 }
