@@ -5,6 +5,7 @@
  *   const node = await createLibp2p({ ..., services: { peerTracker: peerTracker({ registry }) } })
  *   // registry.metrics() now has libp2p_tracker_*; node.services.peerTracker.status(), .peers(), ...
  */
+import './runtime/node-shims.js' // libp2p 3 calls Promise.withResolvers, which Node 20 lacks
 import { peerTrackerService } from './service/peer-tracker-service.js'
 import type { PeerTracker, PeerTrackerComponents, PeerTrackerInit } from './service/peer-tracker-service.js'
 
