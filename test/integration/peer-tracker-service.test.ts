@@ -174,10 +174,17 @@ describe('the peerTracker service in the user\'s prom-client registry', () => {
   it('uses prom-client\'s default registry when given none, unregisters at stop, and registers again on restart', { timeout: 60_000 }, async () => {
     const node = await serviceNode({})
     expect(globalRegistry.getSingleMetric(METRICS.connectedPeers.name)).toBeUndefined()
+    // The event target libp2p hands its services (the node re-dispatches its events to users).
+    const events = (node as unknown as { components: { events: { listenerCount: (type: string) => number } } }).components.events
+    const EVENTS = ['connection:open', 'connection:close', 'connection:prune', 'peer:identify']
+    const listeners = (): number[] => EVENTS.map(type => events.listenerCount(type))
+    const before = listeners()
     await node.start()
+    expect(listeners().every((n, i) => n > (before[i] as number))).toBe(true)
     expect(await globalRegistry.metrics()).toContain(`${METRICS.connectedPeers.name} 0\n`)
     await node.stop()
     expect(METRIC_NAMES.filter(name => globalRegistry.getSingleMetric(name) !== undefined)).toEqual([])
+    expect(listeners()).toEqual(before)
     await node.start()
     await dialingPeer(node)
     await waitFor('a peer after the restart', () => node.services.peerTracker.status().connectedPeers === 1)
