@@ -28,6 +28,7 @@ import { waitFor } from './support/wait.js'
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook.js'
 import { readYaml } from './support/yaml.js'
 import { REPO_ROOT } from './support/paths.js'
+import { MONITORING_SERIES } from './exported-metrics.js'
 
 const TIME_SCALE = 1 / 30
 
@@ -123,6 +124,15 @@ describe('Prometheus with the project rules', () => {
       return samples.length === 2 ? samples : undefined
     })
     expect(Object.fromEntries(up.map((s) => [s.metric.job, s.value[1]]))).toEqual({ prometheus: '1', alertmanager: '1' })
+    // Every self-metric the pipeline alerts read exists, with the labels they aggregate by.
+    for (const name of MONITORING_SERIES) {
+      const series = await waitFor(`${name} to be scraped`, async () => {
+        const found = await instantQuery(prometheus.url, name)
+        return found.length > 0 ? found : undefined
+      })
+      if (name.startsWith('alertmanager_notifications')) expect(series.map((s) => s.metric.integration), name).toContain('webhook')
+      if (name === 'prometheus_rule_evaluation_failures_total') expect(series.map((s) => s.metric.rule_group), name).toContain(`${prometheus.ruleFiles[0] ?? ''};libp2p-peer-tracker-alerts`)
+    }
     const pipeline = (await loadedRules(prometheus.url)).find((g) => g.name === 'libp2p-peer-tracker-pipeline')?.rules ?? []
     expect(pipeline.length).toBeGreaterThanOrEqual(6)
     expect(Object.fromEntries(pipeline.map((r) => [r.name, r.state])))
