@@ -137,7 +137,7 @@ describe('tracker -> Prometheus -> Alertmanager -> receiver', () => {
     { timeoutMs: 30_000 })
     expect(firing.labels).toMatchObject({ job: TRACKER_JOB, instance, severity: 'warning' })
     expect(firing.annotations.description).toContain(`has ${PEERS - PEERS_TAKEN_AWAY} connected peers`)
-    expect(firing.annotations.runbook_url).toMatch(/#runbook-libp2ptrackerpeercountdrop$/)
+    expect(firing.annotations.runbook_url).toMatch(/docs\/alerts\.md#libp2ptrackerpeercountdrop$/)
 
     // Every dashboard panel query returns data now (ALERTS included: the alert fires).
     const dashboard = await readDashboard()
