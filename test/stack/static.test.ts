@@ -224,6 +224,12 @@ describe('alert and recording rules', () => {
     // One "## <AlertName>" heading per alert, and no heading for an alert that does not exist.
     const alertHeadings = markdownHeadings(page).filter((h) => h.level === 2 && /^LibP2PTracker\w+$/.test(h.text)).map((h) => h.text)
     expect(alertHeadings.sort()).toEqual([...alerts].sort())
+    // The page's own links and the README's links into it lead to headings.
+    const readme = await readFile(PATHS.readme, 'utf8')
+    const links = [...page.matchAll(/\]\(#([^)]+)\)/g), ...readme.matchAll(/\(docs\/alerts\.md#([^)]+)\)/g)].map((m) => m[1] ?? '')
+    expect(links.length).toBeGreaterThan(20)
+    expect(links.filter((link) => !anchors.has(link)), 'links to no heading').toEqual([])
+    expect(readme).toContain('](docs/alerts.md)')
   })
 
   it('read README anchors as GitHub makes them (negative control)', () => {
