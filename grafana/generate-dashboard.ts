@@ -10,7 +10,8 @@
  * Typed with Grafana's published schema (@grafana/schema, the version of the compose
  * image's Grafana): the dashboard, variables and panels against its Dashboard, Panel and
  * RowPanel types, and each panel's options and custom field config against its plugin's
- * own types (timeseries, stat, table, heatmap, bargauge). `npm run typecheck` checks this
+ * own types (timeseries, stat, table, heatmap, bargauge; panel-options.ts declares them on
+ * the package's public types). `npm run typecheck` checks this
  * file (test/tsconfig.json includes grafana/); test/stack/dashboard.test.ts checks the
  * result and runs `--check`.
  */
@@ -27,10 +28,12 @@ import {
   BigValueJustifyMode,
   BigValueTextMode,
   DashboardCursorSync,
+  defaultDashboard,
   FieldColorModeId,
   GraphDrawStyle,
   HeatmapCellLayout,
   LegendDisplayMode,
+  MappingType,
   PercentChangeColorMode,
   SortOrder,
   StackingMode,
@@ -58,18 +61,22 @@ import type {
   Threshold,
   VariableModel
 } from '@grafana/schema'
-import type { Options as BarGaugeOptions } from '@grafana/schema/dist/esm/raw/composable/bargauge/panelcfg/x/BarGaugePanelCfg_types.gen'
+// The panel plugins' options, declared on @grafana/schema's public types (see panel-options.ts).
 import {
   HeatmapColorMode,
   HeatmapColorScale,
-  type FieldConfig as HeatmapFieldConfig,
-  type Options as HeatmapOptions
-} from '@grafana/schema/dist/esm/raw/composable/heatmap/panelcfg/x/HeatmapPanelCfg_types.gen'
-import type { Options as StatOptions } from '@grafana/schema/dist/esm/raw/composable/stat/panelcfg/x/StatPanelCfg_types.gen'
-import type { Options as TableOptions } from '@grafana/schema/dist/esm/raw/composable/table/panelcfg/x/TablePanelCfg_types.gen'
-import type { Options as TimeSeriesOptions } from '@grafana/schema/dist/esm/raw/composable/timeseries/panelcfg/x/TimeSeriesPanelCfg_types.gen'
+  type BarGaugeOptions,
+  type HeatmapFieldConfig,
+  type HeatmapOptions,
+  type StatOptions,
+  type TableOptions,
+  type TimeSeriesOptions
+} from './panel-options.js'
 
 const OUTPUT = fileURLToPath(new URL('./dashboards/libp2p-peer-tracker.json', import.meta.url))
+
+/** The dashboard schema version of the @grafana/schema release the panels are typed against. */
+const SCHEMA_VERSION: number = defaultDashboard.schemaVersion ?? (() => { throw new Error('@grafana/schema declares no dashboard schemaVersion') })()
 
 /** Every panel and query uses the dashboard's datasource variable. */
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } satisfies DataSourceRef
@@ -255,9 +262,11 @@ interface TableSpec {
   /** Column titles. */
   rename: Record<string, string>
   sortBy: string
+  /** Per-column settings, by the column's (renamed) title. */
+  overrides?: FieldConfigSource['overrides']
 }
 
-function table ({ title, description, unit, query, size, hide, rename, sortBy }: TableSpec): Placed<Panel> {
+function table ({ title, description, unit, query, size, hide, rename, sortBy, overrides }: TableSpec): Placed<Panel> {
   return {
     ...base('table', title, description, size),
     fieldConfig: {
@@ -265,7 +274,7 @@ function table ({ title, description, unit, query, size, hide, rename, sortBy }:
         unit,
         custom: { align: 'auto', cellOptions: { type: TableCellDisplayMode.Auto }, inspect: false } satisfies TableFieldOptions
       },
-      overrides: []
+      overrides: overrides ?? []
     } satisfies FieldConfigSource<TableFieldOptions>,
     options: {
       showHeader: true,
@@ -476,11 +485,11 @@ const panels: Array<Placed<Panel> | Placed<RowPanel>> = [
   }),
   heatmap({
     title: 'Finished sessions by duration',
-    description: 'How many peer sessions ended in each interval, by duration bucket (1 s to 1 week). Many short sessions point at peers that connect and leave at once. A distribution: summed over the selected trackers; pick one tracker in the Tracker variable to see only its sessions.',
-    unit: 'short',
+    description: 'Peer sessions ending per second, by duration bucket (1 s to 1 week), averaged over each interval (a rate, so overlapping windows do not count a session twice). Many short sessions point at peers that connect and leave at once. A distribution: summed over the selected trackers; pick one tracker in the Tracker variable to see only its sessions.',
+    unit: 'cps',
     yUnit: 's',
     size: HALF,
-    query: { expr: `sum by (le) (increase(${sel('libp2p_tracker_peer_session_duration_seconds_bucket')}[$__rate_interval]))` }
+    query: { expr: `sum by (le) (${rate('libp2p_tracker_peer_session_duration_seconds_bucket')})` }
   }),
   table({
     title: 'Longest-connected peers',
@@ -610,11 +619,11 @@ const panels: Array<Placed<Panel> | Placed<RowPanel>> = [
   row('Round-trip time'),
   heatmap({
     title: 'Peer RTT',
-    description: 'Round-trip times to connected peers, one sample per peer per --tracker.rtt-sample-interval (default 10 s), by bucket from 1 ms to 5 s. A distribution: summed over the selected trackers; pick one tracker in the Tracker variable to see only its peers. From libp2p_tracker_peer_rtt_seconds.',
-    unit: 'short',
+    description: 'Round-trip times to connected peers, one sample per peer per --tracker.rtt-sample-interval (default 10 s), as samples per second by bucket from 1 ms to 5 s, averaged over each interval (a rate, so overlapping windows do not count a sample twice). A distribution: summed over the selected trackers; pick one tracker in the Tracker variable to see only its peers. From libp2p_tracker_peer_rtt_seconds.',
+    unit: 'cps',
     yUnit: 's',
     size: HALF,
-    query: { expr: `sum by (le) (increase(${sel('libp2p_tracker_peer_rtt_seconds_bucket')}[$__rate_interval]))` }
+    query: { expr: `sum by (le) (${rate('libp2p_tracker_peer_rtt_seconds_bucket')})` }
   }),
   timeseries({
     title: 'RTT by client',
@@ -782,13 +791,26 @@ const panels: Array<Placed<Panel> | Placed<RowPanel>> = [
   }),
   table({
     title: 'Tracker alerts',
-    description: 'Alerts of the tracker rules (rules/alerts.yml) that are pending or firing now, from Prometheus\' ALERTS series: those of the selected trackers, and LibP2PTrackerTargetAbsent (no tracker target at all), which belongs to no tracker and always shows. The README has a runbook entry for each.',
+    description: 'Alerts of the tracker rules (rules/alerts.yml) that are pending or firing now, from Prometheus\' ALERTS series, critical first: those of the selected trackers, and LibP2PTrackerTargetAbsent (no tracker target at all), which belongs to no tracker and always shows. docs/alerts.md has a runbook for each.',
     unit: 'none',
     size: { w: 24, h: 7 },
-    query: { expr: sel('ALERTS', 'alertname=~"LibP2PTracker.*"', FILTER_WITH_UNLABELLED) },
-    hide: { Time: true, __name__: true, Value: true },
-    rename: { alertname: 'Alert', alertstate: 'State', severity: 'Severity', instance: 'Tracker' },
-    sortBy: 'Severity'
+    // The severity as a rank (critical 3, warning 2, info 1), shown as its name: sorted as
+    // text, "critical" would come last.
+    query: {
+      expr: (['critical', 'warning', 'info'] as const)
+        .map((severity, i) => `${3 - i} * ${sel('ALERTS', `alertname=~"LibP2PTracker.*", severity="${severity}"`, FILTER_WITH_UNLABELLED)}`)
+        .join(' or ')
+    },
+    hide: { Time: true, __name__: true, severity: true },
+    rename: { alertname: 'Alert', alertstate: 'State', Value: 'Severity', instance: 'Tracker' },
+    sortBy: 'Severity',
+    overrides: [{
+      matcher: { id: 'byName', options: 'Severity' },
+      properties: [
+        { id: 'mappings', value: [{ type: MappingType.ValueToText, options: { 3: { text: 'critical', color: 'red', index: 0 }, 2: { text: 'warning', color: 'orange', index: 1 }, 1: { text: 'info', color: 'blue', index: 2 } } }] },
+        { id: 'custom.cellOptions', value: { type: TableCellDisplayMode.ColorText } }
+      ]
+    }]
   })
 ]
 
@@ -896,7 +918,7 @@ const dashboard = {
   fiscalYearStartMonth: 0,
   liveNow: false,
   refresh: '30s',
-  schemaVersion: 39,
+  schemaVersion: SCHEMA_VERSION,
   version: 1,
   time: { from: 'now-6h', to: 'now' },
   timepicker: {},

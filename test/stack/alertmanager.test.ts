@@ -72,4 +72,31 @@ describe('alertmanager/alertmanager.yml in a real Alertmanager', () => {
       expect(notification.receiver).toBe('default')
     }
   })
+
+  it('holds back a tiered warning while its critical alert fires, and target flapping during a crash loop', async () => {
+    await postAlerts(alertmanager.url, [
+      alert('LibP2PTrackerNoPeers', 'd:9089', 'warning'),
+      alert('LibP2PTrackerNoPeers', 'd:9089', 'critical'),
+      alert('LibP2PTrackerPeersBelowFloor', 'e:9089', 'warning'),
+      alert('LibP2PTrackerCrashLooping', 'f:9089', 'critical'),
+      alert('LibP2PTrackerTargetFlapping', 'f:9089', 'warning'),
+      alert('LibP2PTrackerTargetFlapping', 'g:9089', 'warning')
+    ])
+    const key = (labels: Record<string, string>) => `${labels.alertname ?? ''}/${labels.severity ?? ''}@${labels.instance ?? ''}`
+    const mine = (labels: Record<string, string>) => ['d:9089', 'e:9089', 'f:9089', 'g:9089'].includes(labels.instance ?? '')
+    const states = await waitFor('Alertmanager to process the alerts', async () => {
+      const alerts = (await listAlerts(alertmanager.url)).filter((a) => mine(a.labels))
+      if (alerts.length < 6 || alerts.some((a) => a.status.state === 'unprocessed')) return undefined
+      return Object.fromEntries(alerts.map((a) => [key(a.labels), a.status.inhibitedBy.length > 0 ? 'inhibited' : a.status.state]))
+    })
+    expect(states).toEqual({
+      'LibP2PTrackerNoPeers/critical@d:9089': 'active',
+      'LibP2PTrackerNoPeers/warning@d:9089': 'inhibited',
+      // No critical alert of that name on e: its warning is notified.
+      'LibP2PTrackerPeersBelowFloor/warning@e:9089': 'active',
+      'LibP2PTrackerCrashLooping/critical@f:9089': 'active',
+      'LibP2PTrackerTargetFlapping/warning@f:9089': 'inhibited',
+      'LibP2PTrackerTargetFlapping/warning@g:9089': 'active'
+    })
+  })
 })

@@ -98,6 +98,7 @@ describe('grafana/dashboards/libp2p-peer-tracker.json', () => {
         .replace('showPercentChange: false,', 'showPercentChange: \'no\',')
         .replace('cellHeight: TableCellHeight.Sm,', 'cellHeight: \'small\',')
         .replace('showValue: VisibilityMode.Auto,\n', '')
+        .replace("from './panel-options.js'", `from '${join(REPO_ROOT, 'grafana', 'panel-options.js')}'`)
       expect(broken).not.toBe(generator)
       await writeFile(join(dir, 'broken-dashboard.ts'), broken)
       await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({
@@ -110,7 +111,7 @@ describe('grafana/dashboards/libp2p-peer-tracker.json', () => {
       expect(errors.filter((line) => !line.includes('broken-dashboard.ts')), tsc.output).toEqual([])
       expect(errors.find((e) => /Type 'string' is not assignable to type 'boolean'/.test(e)), tsc.output).toBeDefined()
       expect(errors.find((e) => /'"small"' is not assignable to type 'TableCellHeight/.test(e)), tsc.output).toBeDefined()
-      expect(errors.find((e) => /error TS1360: .* does not satisfy the expected type 'Options'/.test(e)), tsc.output).toBeDefined()
+      expect(errors.find((e) => /error TS1360: .* does not satisfy the expected type 'HeatmapOptions'/.test(e)), tsc.output).toBeDefined()
       expect(tsc.output).toMatch(/Property 'showValue' is missing/)
     } finally {
       await rm(dir, { recursive: true, force: true })
@@ -184,9 +185,9 @@ describe('grafana/dashboards/libp2p-peer-tracker.json', () => {
   it('shows LibP2PTrackerTargetAbsent in the alerts table whichever tracker is selected (promtool)', async () => {
     // ALERTS of two trackers, of TargetAbsent (job but no instance: absent(up{job=...})),
     // and of some other alert, evaluated by promtool with the table's query as Grafana sends it.
-    const table = panels.find((p) => p.type === 'table' && (p.targets ?? []).some((t) => /^ALERTS\{/.test(t.expr ?? '')))
+    const table = panels.find((p) => p.type === 'table' && (p.targets ?? []).some((t) => /\bALERTS\{/.test(t.expr ?? '')))
     const expr = table?.targets?.[0]?.expr ?? ''
-    expect(expr).toMatch(/^ALERTS\{/)
+    expect(expr).toMatch(/\bALERTS\{/)
     const alert = (labels: string) => `ALERTS{alertstate="firing", severity="critical", ${labels}}`
     const series = {
       a: alert('alertname="LibP2PTrackerNoPeers", job="libp2p-peer-tracker", instance="a:9089"'),
@@ -195,6 +196,7 @@ describe('grafana/dashboards/libp2p-peer-tracker.json', () => {
       other: alert('alertname="Watchdog", job="prometheus", instance="localhost:9090"')
     }
     const query = (instance: string) => withVariables(expr, { job: 'libp2p-peer-tracker', instance, rateInterval: '1m' })
+    const ranked = (labels: string) => labels.replace(/^ALERTS/, '')
     const file = join(scratch, 'alerts-table.test.yml')
     await writeFile(file, toYaml({
       rule_files: [],
@@ -203,9 +205,10 @@ describe('grafana/dashboards/libp2p-peer-tracker.json', () => {
         interval: '1m',
         input_series: Object.values(series).map((s) => ({ series: s, values: '1+0x10' })),
         promql_expr_test: [
-          { expr: query('a:9089'), eval_time: '5m', exp_samples: [{ labels: series.a, value: 1 }, { labels: series.absent, value: 1 }] },
-          { expr: query('(a:9089|b:9089)'), eval_time: '5m', exp_samples: [series.a, series.b, series.absent].map((labels) => ({ labels, value: 1 })) },
-          { expr: query('.*'), eval_time: '5m', exp_samples: [series.a, series.b, series.absent].map((labels) => ({ labels, value: 1 })) }
+          // The value is the severity's rank (critical 3), the series name is gone.
+          { expr: query('a:9089'), eval_time: '5m', exp_samples: [series.a, series.absent].map((labels) => ({ labels: ranked(labels), value: 3 })) },
+          { expr: query('(a:9089|b:9089)'), eval_time: '5m', exp_samples: [series.a, series.b, series.absent].map((labels) => ({ labels: ranked(labels), value: 3 })) },
+          { expr: query('.*'), eval_time: '5m', exp_samples: [series.a, series.b, series.absent].map((labels) => ({ labels: ranked(labels), value: 3 })) }
         ]
       }]
     }))
@@ -241,7 +244,7 @@ describe('grafana/dashboards/libp2p-peer-tracker.json', () => {
     for (const metric of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds', 'up', 'scrape_duration_seconds']) {
       expect(uses(new RegExp(`\\b${metric}\\{`)), metric).toBe(true)
     }
-    expect(uses(/^ALERTS\{/, 'table'), 'firing alerts').toBe(true)
+    expect(uses(/\bALERTS\{/, 'table'), 'firing alerts').toBe(true)
   })
 
   it('has the peer-insight panels issue 5 asks for', () => {
@@ -258,7 +261,7 @@ describe('grafana/dashboards/libp2p-peer-tracker.json', () => {
     expect(uses(/rate\(libp2p_tracker_dials_total\{outcome="failure", .*\) \/ sum by \(instance\) \(rate\(libp2p_tracker_dials_total\{/), 'dial failure ratio').toBe(true)
     expect(uses(rateBy('reason', 'libp2p_tracker_dial_errors_total')), 'dial errors by reason').toBe(true)
     expect(uses(rateBy('reason', 'libp2p_tracker_connection_close_reasons_total')), 'close reasons').toBe(true)
-    expect(uses(/^sum by \(le\) \(increase\(libp2p_tracker_peer_rtt_seconds_bucket\{/, 'heatmap'), 'RTT heatmap').toBe(true)
+    expect(uses(/^sum by \(le\) \(rate\(libp2p_tracker_peer_rtt_seconds_bucket\{/, 'heatmap'), 'RTT heatmap').toBe(true)
     expect(uses(/^histogram_quantile\(0\.95, sum by \(instance, agent, le\) \(rate\(libp2p_tracker_peer_rtt_seconds_bucket\{/, 'timeseries'), 'RTT p95 by client').toBe(true)
     expect(uses(/^libp2p_tracker_flapping_peers\{/), 'flapping peers').toBe(true)
     expect(uses(/rate\(libp2p_tracker_peer_reconnects_total\{/), 'reconnects').toBe(true)
@@ -286,6 +289,52 @@ describe('alert and recording rules', () => {
     expect(rules.length).toBeGreaterThanOrEqual(10)
     for (const rule of rules) {
       expect(unknownMetrics(rule.expr, known), `${rule.alert ?? rule.record ?? ''}: ${rule.expr}`).toEqual([])
+    }
+  })
+})
+
+describe('dashboard fixes of issue 11', () => {
+  it('takes schemaVersion from @grafana/schema, and imports that package only through its public entry point', async () => {
+    const { defaultDashboard } = await import('@grafana/schema')
+    expect(defaultDashboard.schemaVersion).toBeGreaterThan(39)
+    expect((dashboard as unknown as { schemaVersion: number }).schemaVersion).toBe(defaultDashboard.schemaVersion)
+    for (const file of [PATHS.dashboardGenerator, join(REPO_ROOT, 'grafana', 'panel-options.ts')]) {
+      const source = await readFile(file, 'utf8')
+      const specifiers = [...source.matchAll(/from '(@grafana\/schema[^']*)'/g)].map((m) => m[1])
+      expect(specifiers.length, file).toBeGreaterThan(0)
+      expect(specifiers.filter((s) => s !== '@grafana/schema'), file).toEqual([])
+    }
+  })
+
+  it('sorts the alert table by severity with critical first', () => {
+    const table = panels.find((p) => p.title === 'Tracker alerts') as unknown as {
+      options: { sortBy: Array<{ displayName: string, desc: boolean }> }
+      targets: Array<{ expr: string }>
+      transformations: Array<{ options: { renameByName: Record<string, string>, excludeByName: Record<string, boolean> } }>
+      fieldConfig: { overrides: Array<{ matcher: { options: string }, properties: Array<{ id: string, value: unknown }> }> }
+    }
+    expect(table.options.sortBy).toEqual([{ displayName: 'Severity', desc: true }])
+    expect(table.transformations[0]?.options.renameByName.Value).toBe('Severity')
+    expect(table.transformations[0]?.options.excludeByName.severity).toBe(true)
+    // The sorted column is a number per severity, shown as the severity's name.
+    const rank = Object.fromEntries([...(table.targets[0]?.expr ?? '').matchAll(/(\d) \* ALERTS\{[^}]*severity="(\w+)"/g)].map((m) => [m[2], Number(m[1])]))
+    expect(rank.critical).toBeGreaterThan(rank.warning ?? Infinity)
+    expect(rank.warning).toBeGreaterThan(rank.info ?? Infinity)
+    const mappings = table.fieldConfig.overrides.find((o) => o.matcher.options === 'Severity')?.properties.find((p) => p.id === 'mappings')?.value as Array<{ options: Record<string, { text: string }> }>
+    expect(Object.fromEntries(Object.entries(mappings[0]?.options ?? {}).map(([value, result]) => [result.text, Number(value)]))).toEqual(rank)
+    // Every severity of the tracker rules has a rank (the Watchdog's "none" is not a tracker alert: no job label).
+    const severities = new Set(rules.filter((r) => r.alert !== undefined && r.alert !== 'LibP2PTrackerWatchdog').map((r) => r.labels?.severity ?? ''))
+    expect([...severities].sort()).toEqual(Object.keys(rank).sort())
+  })
+
+  it('shows the histograms as rates, which overlapping $__rate_interval windows do not count twice', () => {
+    const heatmaps = panels.filter((p) => p.type === 'heatmap')
+    expect(heatmaps.length).toBe(2)
+    for (const panel of heatmaps) {
+      for (const target of panel.targets ?? []) {
+        expect(target.expr, panel.title).toMatch(/^sum by \(le\) \(rate\(libp2p_tracker_\w+_bucket\{[^}]*\}\[\$__rate_interval\]\)\)$/)
+        expect(target.expr, panel.title).not.toContain('increase(')
+      }
     }
   })
 })

@@ -31,6 +31,19 @@ afterAll(async () => {
 })
 
 const ruleFiles = ['rules/alerts.yml', 'rules/records.yml']
+
+/** The alerts whose runbook_url is not `<base>#<alert name in lower case>`. */
+function runbookProblems (rules: Array<{ alert?: string, annotations?: Record<string, string> }>, base: string): string[] {
+  return rules.flatMap((r) => (r.alert !== undefined && r.annotations?.runbook_url !== `${base}#${r.alert.toLowerCase()}` ? [r.alert] : []))
+}
+
+/** The runbook base stated once at the top of rules/alerts.yml ("#   runbook base: URL"). */
+async function runbookBase (): Promise<string> {
+  const text = await readFile(join(REPO_ROOT, 'rules', 'alerts.yml'), 'utf8')
+  const base = /^# {3}runbook base: (\S+)$/m.exec(text)?.[1]
+  if (base === undefined) throw new Error('rules/alerts.yml states no "runbook base:"')
+  return base
+}
 const ruleTests = (await readdir(PATHS.ruleTestsDir)).filter((f) => f.endsWith('.test.yml')).sort()
 
 /** The lines of a file from the first line matching `from`, with one leading '# ' removed. */
@@ -180,29 +193,52 @@ describe('alert and recording rules', () => {
   it('give every alert a severity, summary, description with its value, a runbook and a long enough for', async () => {
     const prometheus = await readYaml(PATHS.prometheusConfig) as { global: { scrape_interval: string } }
     const minimumFor = 3 * parseDuration(prometheus.global.scrape_interval)
+    const base = await runbookBase()
     const rules = (await readYaml(join(REPO_ROOT, 'rules', 'alerts.yml')) as RuleFile).groups.flatMap((g) => g.rules)
     for (const rule of rules.filter((r) => r.alert !== undefined)) {
       const name = rule.alert as string
-      expect(rule.labels?.severity, name).toMatch(/^(critical|warning|info)$/)
+      // `none` only for the Watchdog, which never pages anyone.
+      expect(rule.labels?.severity, name).toMatch(name === 'LibP2PTrackerWatchdog' ? /^none$/ : /^(critical|warning|info)$/)
       expect(rule.annotations?.summary, name).toBeTruthy()
       expect(rule.annotations?.description, name).toContain('{{ $value')
       expect(parseDuration(rule.for ?? '0s'), `${name} for:`).toBeGreaterThanOrEqual(minimumFor)
-      expect(rule.annotations?.runbook_url, name)
-        .toBe(`https://github.com/libp2p-peer-tracker/libp2p-peer-tracker#runbook-${name.toLowerCase()}`)
     }
+    expect(runbookProblems(rules, base)).toEqual([])
   })
 
-  it('link every runbook_url to a heading of the README\'s "Monitoring stack" section', async () => {
-    // GitHub renders the README at the repository's URL; its anchors are the headings'
-    // slugs. The runbooks live in the "## Monitoring stack" section, one heading each.
-    const readme = await readFile(PATHS.readme, 'utf8')
-    const anchors = new Set(sectionHeadings(readme, 'Monitoring stack').map((h) => h.anchor))
+  it('define the runbook base once, at the top of rules/alerts.yml, pointing at docs/alerts.md of the repository', async () => {
+    const text = await readFile(join(REPO_ROOT, 'rules', 'alerts.yml'), 'utf8')
+    expect(text.match(/^# {3}runbook base: /gm)).toHaveLength(1)
+    expect(await runbookBase()).toBe('https://github.com/libp2p-peer-tracker/libp2p-peer-tracker/blob/main/docs/alerts.md')
+    // A rule with another base, or the anchor of another alert, is caught (negative control).
+    const base = await runbookBase()
+    const rule = (alert: string, url: string) => ({ alert, expr: 'vector(1)', annotations: { runbook_url: url } })
+    expect(runbookProblems([
+      rule('LibP2PTrackerNoPeers', `${base}#libp2ptrackernopeers`),
+      rule('LibP2PTrackerChurnHigh', 'https://example.org/runbooks#libp2ptrackerchurnhigh'),
+      rule('LibP2PTrackerInboundGone', `${base}#libp2ptrackerchurnhigh`)
+    ], base)).toEqual(['LibP2PTrackerChurnHigh', 'LibP2PTrackerInboundGone'])
+  })
+
+  it('link every runbook_url to a heading of docs/alerts.md, and give every heading an alert', async () => {
+    const page = await readFile(join(REPO_ROOT, 'docs', 'alerts.md'), 'utf8')
+    const anchors = new Set(markdownHeadings(page).map((h) => h.anchor))
     const rules = (await readYaml(join(REPO_ROOT, 'rules', 'alerts.yml')) as RuleFile).groups.flatMap((g) => g.rules)
+    const alerts = [...new Set(rules.flatMap((r) => (r.alert === undefined ? [] : [r.alert])))]
     const missing = rules.flatMap((rule) => {
       const anchor = /#(.+)$/.exec(rule.annotations?.runbook_url ?? '')?.[1]
       return rule.alert !== undefined && (anchor === undefined || !anchors.has(anchor)) ? [`${rule.alert}: #${anchor ?? '(no anchor)'}`] : []
     })
-    expect(missing, 'runbook anchors without a heading in README.md "## Monitoring stack"').toEqual([])
+    expect(missing, 'runbook anchors without a heading in docs/alerts.md').toEqual([])
+    // One "## <AlertName>" heading per alert, and no heading for an alert that does not exist.
+    const alertHeadings = markdownHeadings(page).filter((h) => h.level === 2 && /^LibP2PTracker\w+$/.test(h.text)).map((h) => h.text)
+    expect(alertHeadings.sort()).toEqual([...alerts].sort())
+    // The page's own links and the README's links into it lead to headings.
+    const readme = await readFile(PATHS.readme, 'utf8')
+    const links = [...page.matchAll(/\]\(#([^)]+)\)/g), ...readme.matchAll(/\(docs\/alerts\.md#([^)]+)\)/g)].map((m) => m[1] ?? '')
+    expect(links.length).toBeGreaterThan(20)
+    expect(links.filter((link) => !anchors.has(link)), 'links to no heading').toEqual([])
+    expect(readme).toContain('](docs/alerts.md)')
   })
 
   it('read README anchors as GitHub makes them (negative control)', () => {
@@ -224,7 +260,7 @@ describe('alertmanager/alertmanager.yml', () => {
     const result = await runTool(TOOLS.amtool, ['check-config', PATHS.alertmanagerConfig])
     expect(result.code, result.output).toBe(0)
     expect(result.output).toContain('SUCCESS')
-    expect(result.output).toMatch(/2 inhibit rules/)
+    expect(result.output).toMatch(/4 inhibit rules/)
   })
 
   it('has valid commented receiver examples', async () => {
@@ -263,7 +299,9 @@ describe('alertmanager/alertmanager.yml', () => {
   it.each([
     ['LibP2PTrackerNoPeers', 'critical'],
     ['LibP2PTrackerPeerCountDrop', 'warning'],
-    ['LibP2PTrackerPeerSeriesCapReached', 'info']
+    ['LibP2PTrackerPeerSeriesCapReached', 'info'],
+    ['LibP2PTrackerCrashLooping', 'critical'],
+    ['LibP2PTrackerAlertmanagerNotificationsFailing', 'critical']
   ])('routes %s (%s) to the default receiver', async (alertname, severity) => {
     const result = await runTool(TOOLS.amtool, [
       'config', 'routes', 'test', `--config.file=${PATHS.alertmanagerConfig}`,
@@ -271,6 +309,31 @@ describe('alertmanager/alertmanager.yml', () => {
     ])
     expect(result.code, result.output).toBe(0)
     expect(result.stdout.trim()).toBe('default')
+  })
+
+  it('routes the Watchdog, and only the Watchdog, to the receiver "watchdog", which is repeated every 5 minutes', async () => {
+    const route = async (...labels: string[]) => (await runTool(TOOLS.amtool, [
+      'config', 'routes', 'test', `--config.file=${PATHS.alertmanagerConfig}`, ...labels
+    ])).stdout.trim()
+    expect(await route('alertname=LibP2PTrackerWatchdog', 'severity=none')).toBe('watchdog')
+    expect(await route('alertname=LibP2PTrackerNoPeers', 'severity=none')).toBe('default')
+    const config = await readYaml(PATHS.alertmanagerConfig) as {
+      route: { routes: Array<{ receiver: string, repeat_interval?: string, group_interval?: string }> }
+      receivers: Array<{ name: string, webhook_configs?: unknown[] }>
+    }
+    const watchdog = config.route.routes.find((r) => r.receiver === 'watchdog')
+    // A heartbeat service expects a ping every few minutes: a long repeat would trip it.
+    expect(parseDuration(watchdog?.repeat_interval ?? '0s')).toBe(5 * 60_000)
+    expect(parseDuration(watchdog?.group_interval ?? '0s')).toBeLessThanOrEqual(5 * 60_000)
+    // It sends nothing until the user gives it a heartbeat URL (no failing placeholder).
+    expect(config.receivers.find((r) => r.name === 'watchdog')).toEqual({ name: 'watchdog' })
+  })
+
+  it('holds back a warning while the critical alert of the same name and tracker fires', async () => {
+    const config = await readYaml(PATHS.alertmanagerConfig) as { inhibit_rules: Array<Record<string, unknown>> }
+    expect(config.inhibit_rules).toContainEqual({
+      source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'job', 'instance']
+    })
   })
 })
 
@@ -324,7 +387,13 @@ describe('docker-compose.yml and Dockerfile', () => {
     const { services } = config
     expect(services['tracker-demo']?.profiles).toEqual(['demo'])
     expect(services.tracker?.profiles).toBeUndefined()
-    expect(services.prometheus?.depends_on).toEqual({ alertmanager: { condition: 'service_healthy' } })
+    // Prometheus runs (and records, and evaluates rules) without Alertmanager: a mistake in
+    // alertmanager.yml, the file users edit, must not keep Prometheus and Grafana down.
+    expect(services.prometheus?.depends_on).toBeUndefined()
+    for (const [name, service] of Object.entries(services)) {
+      const dependencies = Array.isArray(service.depends_on) ? service.depends_on : Object.keys(service.depends_on ?? {})
+      expect(dependencies, `${name} depends on alertmanager`).not.toContain('alertmanager')
+    }
     expect(services.grafana?.depends_on).toEqual({ prometheus: { condition: 'service_healthy' } })
     const mounts = (name: string) => (services[name]?.volumes ?? []).map((v) => (typeof v === 'string' ? v : `${v.source ?? ''}:${v.target ?? ''}`))
     expect(mounts('tracker').some((m) => m.startsWith('tracker-data:/data'))).toBe(true)
