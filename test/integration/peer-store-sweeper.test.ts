@@ -80,7 +80,9 @@ describe('peer store sweeper with libp2p\'s peer store', () => {
   })
 
   it('deletes records older than the max age; keeps fresh ones and connected peers\' records with their tags', async () => {
-    const maxAgeMs = 1000
+    // Sweeps every maxAge/2 refresh the connected peer: the age leaves room for an event loop
+    // stalled by a loaded machine (at 1 s a stalled refresh let the record expire with its tag).
+    const maxAgeMs = 4000
     const node = await trackerNode(maxAgeMs)
     const peer = await listeningPeer()
     await node.dial(peer.getMultiaddrs())
