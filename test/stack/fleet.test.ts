@@ -20,7 +20,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { INSIGHT_METRICS, METRICS } from '../../src/metrics/definitions.js'
-import { runCli, startCliTracker, type CliRun } from '../support/cli.js'
+import { PLAN_DEFAULTS, startSwarm, totalClosed, totalOpened, type GroundTruth, type RunningSwarm } from '../../src/swarm/index.js'
+import { startCliTracker, type CliRun } from '../support/cli.js'
 import { parseExposition, samplesOf, sumOf, valueOf, type Exposition } from '../support/exposition.js'
 import { allPanels, readDashboard, withVariables, type Dashboard } from './support/dashboard.js'
 import { exactRegex, startFleetPrometheus, startVictoriaMetrics, type FleetPrometheus, type VictoriaMetrics } from './support/fleet.js'
@@ -50,7 +51,9 @@ type Tracker = Awaited<ReturnType<typeof startCliTracker>>
 interface Running extends Member { tracker: Tracker, instance: string }
 
 const cleanups: Array<() => Promise<unknown>> = []
-const swarms = new Set<CliRun>()
+const swarms = new Set<RunningSwarm>()
+/** What the peers of each member saw, both rounds. */
+const truths = new Map<string, GroundTruth[]>()
 let store: VictoriaMetrics
 let server: FleetPrometheus
 let agent: FleetPrometheus
@@ -84,13 +87,15 @@ async function storeSeesPeers (member: Running, connected: number): Promise<void
   }, { timeoutMs: 30_000, intervalMs: 200 })
 }
 
-/** The member's swarm: every peer long-lived and dialling; the same seed gives the same peers. */
-function startSwarm (member: Running): CliRun {
-  const run = runCli(['swarm', '--peers', String(member.peers), '--seed', `fleet-${member.name}`, '--workers', '0',
-    '--listen-ratio', '0', '--flap-ratio', '0', '--long-lived-ratio', '1', '--time-scale', '0.1',
-    ...member.tracker.listenAddrs.flatMap((a) => ['--target', a.includes('/p2p/') ? a : `${a}/p2p/${member.tracker.peerId}`])])
-  swarms.add(run)
-  return run
+/** The member's swarm, in this process: every peer long-lived and dialling; the same seed gives the same peers. */
+async function startMemberSwarm (member: Running): Promise<RunningSwarm> {
+  const swarm = await startSwarm({
+    ...PLAN_DEFAULTS, seed: `fleet-${member.name}`, peers: member.peers,
+    listenRatio: 0, flapRatio: 0, longLivedRatio: 1, timeScale: 0.1, dialRate: 20, workers: 0, listenPortBase: 0
+  })
+  swarms.add(swarm)
+  swarm.run(member.tracker.listenAddrs.map((a) => a.includes('/p2p/') ? a : `${a}/p2p/${member.tracker.peerId}`))
+  return swarm
 }
 
 async function query (expr: string): Promise<Array<{ metric: Record<string, string>, value: number }>> {
@@ -150,25 +155,30 @@ beforeAll(async () => {
     // Each step waits until the store holds it, so the history has every state.
     await Promise.all(fleet.map(async (member) => {
       await storeSeesPeers(member, 0)
-      const swarm = startSwarm(member)
+      const swarm = await startMemberSwarm(member)
       await waitForPeers(member, member.peers)
       await storeSeesPeers(member, member.peers)
-      await stopCli(swarm)
+      swarms.delete(swarm)
+      truths.set(member.name, [await swarm.stop()])
       await waitForPeers(member, 0)
       await storeSeesPeers(member, 0)
       // Round 2: the same peers come back and stay (returning peers, a steady state).
-      startSwarm(member)
+      await startMemberSwarm(member)
       await waitForPeers(member, member.peers)
+      // Identify done for every peer: the agent mix no longer changes.
+      await waitFor(`${member.name} to know every peer's client`, async () =>
+        samplesOf(await scrape(member), INSIGHT_METRICS.peersByAgent.name).every((s) => s.labels.agent !== 'unknown' || s.value === 0) ? true : undefined,
+      { timeoutMs: 30_000, intervalMs: 200 })
     }))
   } catch (error) {
     for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => {})
-    await Promise.all([...swarms].map(stopCli))
+    await Promise.all([...swarms].map(async (swarm) => await swarm.stop()))
     throw error
   }
-}, 80_000)
+}, 150_000)
 
 afterAll(async () => {
-  await Promise.all([...swarms].map(stopCli))
+  await Promise.all([...swarms].map(async (swarm) => await swarm.stop()))
   for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => {})
 }, 40_000)
 
@@ -211,10 +221,16 @@ describe('a fleet: three trackers, a Prometheus server and an agent, one Victori
     for (const e of own) {
       for (const s of samplesOf(e, INSIGHT_METRICS.peersByAgent.name)) agents[s.labels.agent as string] = (agents[s.labels.agent as string] ?? 0) + s.value
     }
+    // Each tracker counted what its peers saw: round 1 opened and closed every session,
+    // round 2 is open now.
+    fleet.forEach((member, i) => {
+      const [round1] = truths.get(member.name) ?? []
+      expect(round1 === undefined ? undefined : [totalOpened(round1), totalClosed(round1)], member.name).toEqual([member.peers, member.peers])
+      expect(sumOf(own[i] as Exposition, METRICS.peerConnects.name), member.name).toBe(2 * member.peers)
+      expect(sumOf(own[i] as Exposition, METRICS.peerDisconnects.name), member.name).toBe(member.peers)
+    })
     const peers = fleet.reduce((sum, m) => sum + m.peers, 0)
     expect(total(METRICS.connectedPeers.name)).toBe(peers)
-    expect(total(METRICS.peerConnects.name)).toBe(2 * peers)
-    expect(total(METRICS.peerDisconnects.name)).toBe(peers)
     const all = { job: TRACKER_JOB, instance: '.*' }
     const expectations: Array<[what: string, expr: string, expected: Record<string, number>]> = [
       ['Connected peers', fill(panelExpr(dashboard, 'Connected peers'), all, '1m'), { '': total(METRICS.connectedPeers.name) }],
