@@ -319,7 +319,7 @@ const panels: Array<Placed<Panel> | Placed<RowPanel>> = [
   }),
   bargauge({
     title: 'Client share',
-    description: 'Each client family\'s share of the connected peers of the selected trackers, now.',
+    description: `Each client family's share of the connected peers of the selected trackers, now: both counts summed over the selected trackers first, so a peer connected to two trackers counts twice on both sides.`,
     unit: 'percentunit',
     size: { w: 6, h: 8 },
     queries: [{
