@@ -5,9 +5,9 @@
  * here: any drift from rules/*.yml or grafana/dashboards/*.json fails), and
  * deploy/systemd/ (checked by systemd-analyze).
  */
-import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { ConfigMap, Service } from 'kubernetes-models/v1'
 import { StatefulSet } from 'kubernetes-models/apps/v1'
 import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
@@ -15,7 +15,7 @@ import yaml from 'js-yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dashboardFiles, generatedFiles, ruleFiles } from '../../deploy/kubernetes/generate.js'
 import { CLI } from '../support/cli.js'
-import { REPO_ROOT } from './support/paths.js'
+import { REPO_ROOT, TOOLS } from './support/paths.js'
 import { TRACKER_JOB } from './support/prometheus.js'
 import { runTool } from './support/run-tool.js'
 import { readYaml } from './support/yaml.js'
@@ -187,6 +187,51 @@ describe('deploy/kubernetes (kustomize base)', () => {
     expect(check.code, check.output).toBe(0)
     const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
     expect(pkg.scripts['generate:deploy']).toBe('tsx deploy/kubernetes/generate.ts')
+  }, 70_000)
+})
+
+describe('docs/fleet.md', () => {
+  const blocks = async (): Promise<string[]> => [...(await readFile(join(REPO_ROOT, 'docs', 'fleet.md'), 'utf8')).matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] as string)
+
+  it('has Prometheus configs (server and agent) and a file_sd file that Prometheus accepts', async () => {
+    const yamlBlocks = await blocks()
+    const server = yamlBlocks.find((b) => b.includes('rule_files:'))
+    const agent = yamlBlocks.find((b) => b.startsWith('# agent.yml'))
+    const targets = yamlBlocks.find((b) => b.startsWith('- targets:'))
+    for (const [name, text] of [['server', server], ['agent', agent]] as const) {
+      expect(text, name).toBeDefined()
+      const file = join(scratch, `${name}.yml`)
+      await writeFile(file, text ?? '')
+      const result = await runTool(TOOLS.promtool, ['check', 'config', '--syntax-only', file])
+      expect(result.code, `${name}: ${result.output}`).toBe(0)
+      const config = yaml.load(text ?? '') as { remote_write: Array<{ url: string }>, global: { external_labels: Record<string, string> }, rule_files?: string[], alerting?: unknown }
+      expect(config.remote_write[0]?.url, name).toMatch(/\/api\/v1\/write$/)
+      expect(Object.keys(config.global.external_labels), name).toEqual(['cluster'])
+    }
+    // Agent mode refuses rule_files and alerting.
+    const agentConfig = yaml.load(agent ?? '') as Record<string, unknown>
+    expect(agentConfig.rule_files).toBeUndefined()
+    expect(agentConfig.alerting).toBeUndefined()
+    const groups = yaml.load(targets ?? '') as Array<{ targets: string[], labels: Record<string, string> }>
+    expect(groups.map((g) => Object.keys(g.labels).sort())).toEqual([['network', 'region'], ['network', 'region']])
+  })
+
+  it('has an overlay example that renders on the base and validates', async () => {
+    const overlay = (await blocks()).find((b) => b.includes('kind: Kustomization'))
+    expect(overlay).toBeDefined()
+    const dir = join(scratch, 'overlay')
+    await mkdir(dir, { recursive: true })
+    await writeFile(join(dir, 'kustomization.yaml'), (overlay ?? '').replace('../../deploy/kubernetes', relative(dir, KUBERNETES)))
+    const result = await runTool('kubectl', ['kustomize', dir], { timeoutMs: 60_000 })
+    expect(result.code, result.output).toBe(0)
+    const manifests = yaml.loadAll(result.stdout) as Array<Manifest & { metadata: { namespace?: string } }>
+    expect(manifests).toHaveLength(rendered.length)
+    for (const manifest of manifests) {
+      expect(() => { validate(manifest) }, manifest.kind).not.toThrow()
+      expect(manifest.metadata.namespace, manifest.kind).toBe('libp2p')
+      expect(manifest.metadata.labels?.release, manifest.kind).toBe('kube-prometheus-stack')
+    }
+    expect(result.stdout).toContain('image: registry.example.org/libp2p-peer-tracker:0.1.0')
   }, 70_000)
 })
 
