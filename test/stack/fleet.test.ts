@@ -171,14 +171,18 @@ beforeAll(async () => {
       { timeoutMs: 30_000, intervalMs: 200 })
     }))
   } catch (error) {
+    const running = [...swarms]
+    swarms.clear()
+    await Promise.all(running.map(async (swarm) => await swarm.stop().catch(() => {})))
     for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => {})
-    await Promise.all([...swarms].map(async (swarm) => await swarm.stop()))
     throw error
   }
 }, 150_000)
 
 afterAll(async () => {
-  await Promise.all([...swarms].map(async (swarm) => await swarm.stop()))
+  const running = [...swarms]
+  swarms.clear()
+  await Promise.all(running.map(async (swarm) => await swarm.stop().catch(() => {})))
   for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => {})
 }, 40_000)
 
@@ -291,19 +295,34 @@ describe('a fleet: three trackers, a Prometheus server and an agent, one Victori
     const response = await fetch(`${agent.url}/api/v1/query?query=up`)
     const body = await response.text()
     expect(response.ok, body).toBe(false)
-    const agentOwn = await query(`${METRICS.connectedPeers.name}{cluster="site-b"}`)
-    expect(agentOwn.map((s) => s.metric.instance)).toEqual(fleet.filter((m) => m.cluster === 'site-b').map((m) => m.instance))
+    const agentSite = fleet.filter((m) => m.cluster === 'site-b').map((m) => m.instance)
+    await waitFor('the agent\'s tracker in the store', async () => {
+      const r = await query(`${METRICS.connectedPeers.name}{cluster="site-b"}`)
+      expect(r.map((s) => s.metric.instance)).toEqual(agentSite)
+      return true
+    }, { timeoutMs: 20_000, intervalMs: 250 })
     // The server's recording rules reach the store for its own trackers only.
     const recorded = await waitFor('site-a\'s recorded series in the store', async () => {
       const r = await query('instance:libp2p_tracker_peer_connects:rate5m')
       return r.length === 2 ? r : undefined
     }, { timeoutMs: 20_000, intervalMs: 250 })
     expect(recorded.map((s) => s.metric.cluster)).toEqual(['site-a', 'site-a'])
-    const alerts = await query('ALERTS{alertname="LibP2PTrackerPeerSeriesCapReached"}')
-    expect(alerts.map((s) => s.metric.instance).sort()).toEqual(fleet.filter((m) => m.cluster === 'site-a').map((m) => m.instance).sort())
+    // LibP2PTrackerPeerSeriesCapReached is pending for every tracker (one peer over its cap),
+    // but only the server evaluated it: for its own two trackers.
+    const serverSite = fleet.filter((m) => m.cluster === 'site-a').map((m) => m.instance).sort()
+    await waitFor('the server\'s pending alerts in the store', async () => {
+      const alerts = await query('ALERTS{alertname="LibP2PTrackerPeerSeriesCapReached"}')
+      expect(alerts.map((s) => s.metric.instance).sort()).toEqual(serverSite)
+      expect(alerts.map((s) => s.metric.cluster)).toEqual(['site-a', 'site-a'])
+      return true
+    }, { timeoutMs: 20_000, intervalMs: 250 })
+    for (const member of fleet) expect(valueOf(await scrape(member), METRICS.peerSeriesDropped.name), member.name).toBe(1)
     // The server answers queries of its own (the agent cannot): its local view is its site only.
-    const local = await instantQuery(server.url, `count(${METRICS.connectedPeers.name})`)
-    expect(Number(local[0]?.value[1])).toBe(2)
+    await waitFor('the server\'s local view', async () => {
+      const local = await instantQuery(server.url, `count by (instance) (${METRICS.connectedPeers.name})`)
+      expect(local.map((s) => s.metric.instance).sort()).toEqual(serverSite)
+      return true
+    }, { timeoutMs: 20_000, intervalMs: 250 })
   })
 })
 
