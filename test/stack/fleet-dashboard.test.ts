@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { ruleFiles } from '../../deploy/kubernetes/generate.js'
 import { knownSeriesNames } from './exported-metrics.js'
 import { allPanels, dashboardQueries, readDashboard } from './support/dashboard.js'
 import { REPO_ROOT } from './support/paths.js'
@@ -90,8 +91,8 @@ describe('grafana/dashboards/libp2p-peer-tracker-fleet.json', () => {
   })
 
   it('only references exported, default or Prometheus series', async () => {
-    const ruleFiles = await Promise.all(['alerts.yml', 'records.yml'].map(async (f) => await readYaml(join(REPO_ROOT, 'rules', f)) as RuleFile))
-    const recorded = ruleFiles.flatMap((f) => f.groups.flatMap((g) => g.rules)).flatMap((r) => (r.record === undefined ? [] : [r.record]))
+    const files = await Promise.all((await ruleFiles()).map(async (f) => await readYaml(f) as RuleFile))
+    const recorded = files.flatMap((f) => f.groups.flatMap((g) => g.rules)).flatMap((r) => (r.record === undefined ? [] : [r.record]))
     const known = new Set([...await knownSeriesNames(), ...recorded])
     for (const query of queries) expect(unknownMetrics(query.expr, known), `${query.where}: ${query.expr}`).toEqual([])
   })

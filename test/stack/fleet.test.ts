@@ -114,6 +114,24 @@ function fill (expr: string, vars: Record<string, string>, rateInterval: string)
     .replaceAll('$network', vars.network ?? '.*')
 }
 
+/** The sum of one family over the trackers' own expositions. */
+function total (own: Exposition[], name: string): number {
+  return own.reduce((sum, e) => sum + sumOf(e, name), 0)
+}
+
+/** The sum of one family by one label over the trackers' own expositions. */
+function totalsBy (own: Exposition[], name: string, label: string): Record<string, number> {
+  const totals: Record<string, number> = {}
+  for (const e of own) {
+    for (const s of samplesOf(e, name)) totals[s.labels[label] ?? ''] = (totals[s.labels[label] ?? ''] ?? 0) + s.value
+  }
+  return totals
+}
+
+function sorted (values: Record<string, number>): Array<[string, number]> {
+  return Object.entries(values).sort(([a], [b]) => a.localeCompare(b))
+}
+
 function panelExpr (dashboard: Dashboard, title: string, refId = 'A'): string {
   const expr = allPanels(dashboard).find((p) => p.title === title)?.targets?.find((t) => t.refId === refId)?.expr
   if (expr === undefined) throw new Error(`no panel "${title}" with query ${refId}`)
@@ -219,43 +237,43 @@ describe('a fleet: three trackers, a Prometheus server and an agent, one Victori
 
   it('has fleet totals equal to the sum of each tracker\'s own /metrics', async () => {
     const dashboard = await readDashboard(FLEET_DASHBOARD)
-    const own = await Promise.all(fleet.map(scrape))
-    const total = (name: string): number => own.reduce((sum, e) => sum + sumOf(e, name), 0)
-    const agents: Record<string, number> = {}
-    for (const e of own) {
-      for (const s of samplesOf(e, INSIGHT_METRICS.peersByAgent.name)) agents[s.labels.agent as string] = (agents[s.labels.agent as string] ?? 0) + s.value
-    }
-    // Each tracker counted what its peers saw: round 1 opened and closed every session,
-    // round 2 is open now.
-    fleet.forEach((member, i) => {
+    // What the swarms did: round 1 opened and closed a session per peer (at least: a peer
+    // whose connection drops dials again), round 2 is connected now.
+    for (const member of fleet) {
       const [round1] = truths.get(member.name) ?? []
-      expect(round1 === undefined ? undefined : [totalOpened(round1), totalClosed(round1)], member.name).toEqual([member.peers, member.peers])
-      expect(sumOf(own[i] as Exposition, METRICS.peerConnects.name), member.name).toBe(2 * member.peers)
-      expect(sumOf(own[i] as Exposition, METRICS.peerDisconnects.name), member.name).toBe(member.peers)
-    })
-    const peers = fleet.reduce((sum, m) => sum + m.peers, 0)
-    expect(total(METRICS.connectedPeers.name)).toBe(peers)
-    const all = { job: TRACKER_JOB, instance: '.*' }
-    const expectations: Array<[what: string, expr: string, expected: Record<string, number>]> = [
-      ['Connected peers', fill(panelExpr(dashboard, 'Connected peers'), all, '1m'), { '': total(METRICS.connectedPeers.name) }],
-      ['Open connections', fill(panelExpr(dashboard, 'Open connections'), all, '1m'), { '': total(METRICS.openConnections.name) }],
-      ['Trackers up', fill(panelExpr(dashboard, 'Trackers up'), all, '1m'), { '': fleet.length }],
-      ['Trackers up (targets)', fill(panelExpr(dashboard, 'Trackers up', 'B'), all, '1m'), { '': fleet.length }],
-      ['Trackers failing the accounting check', fill(panelExpr(dashboard, 'Trackers failing the accounting check'), all, '1m'), { '': 0 }],
-      ['Peers by client', fill(panelExpr(dashboard, 'Peers by client'), all, '1m'), agents],
-      ['Connected peers by network', fill(panelExpr(dashboard, 'Connected peers by network'), all, '1m'),
-        { mainnet: fleet.filter((m) => m.network === 'mainnet').reduce((s, m) => s + m.peers, 0), testnet: fleet.filter((m) => m.network === 'testnet').reduce((s, m) => s + m.peers, 0) }],
-      ['peer sessions opened, all time', `sum(${METRICS.peerConnects.name}{job="${TRACKER_JOB}"})`, { '': total(METRICS.peerConnects.name) }],
-      ['peer sessions ended, all time', `sum(${METRICS.peerDisconnects.name}{job="${TRACKER_JOB}"})`, { '': total(METRICS.peerDisconnects.name) }]
-    ]
-    for (const [what, expr, expected] of expectations) {
-      await waitFor(`the store's ${what} to equal the trackers' own sum ${JSON.stringify(expected)}`, async () => {
-        const result = await query(expr)
-        const got = Object.fromEntries(result.map((s) => [Object.values(s.metric).join(' '), s.value]))
-        expect(got).toEqual(expected)
-        return true
-      }, { timeoutMs: 30_000, intervalMs: 250 })
+      if (round1 === undefined) throw new Error(`no ground truth of ${member.name}`)
+      expect(totalOpened(round1), member.name).toBeGreaterThanOrEqual(member.peers)
+      expect(totalClosed(round1), member.name).toBe(totalOpened(round1))
     }
+    const all = { job: TRACKER_JOB, instance: '.*' }
+    const peersOn = (network: string): number => fleet.filter((m) => m.network === network).reduce((sum, m) => sum + m.peers, 0)
+    const expectations: Array<[what: string, expr: string, expected: (own: Exposition[]) => Record<string, number>]> = [
+      ['Connected peers', fill(panelExpr(dashboard, 'Connected peers'), all, '1m'), (own) => ({ '': total(own, METRICS.connectedPeers.name) })],
+      ['Open connections', fill(panelExpr(dashboard, 'Open connections'), all, '1m'), (own) => ({ '': total(own, METRICS.openConnections.name) })],
+      ['Trackers up', fill(panelExpr(dashboard, 'Trackers up'), all, '1m'), () => ({ '': fleet.length })],
+      ['Trackers up (targets)', fill(panelExpr(dashboard, 'Trackers up', 'B'), all, '1m'), () => ({ '': fleet.length })],
+      ['Trackers failing the accounting check', fill(panelExpr(dashboard, 'Trackers failing the accounting check'), all, '1m'), () => ({ '': 0 })],
+      ['Peers by client', fill(panelExpr(dashboard, 'Peers by client'), all, '1m'), (own) => totalsBy(own, INSIGHT_METRICS.peersByAgent.name, 'agent')],
+      ['Connected peers by network', fill(panelExpr(dashboard, 'Connected peers by network'), all, '1m'), () => ({ mainnet: peersOn('mainnet'), testnet: peersOn('testnet') })],
+      ['peer sessions opened, all time', `sum(${METRICS.peerConnects.name}{job="${TRACKER_JOB}"})`, (own) => ({ '': total(own, METRICS.peerConnects.name) })],
+      ['peer sessions ended, all time', `sum(${METRICS.peerDisconnects.name}{job="${TRACKER_JOB}"})`, (own) => ({ '': total(own, METRICS.peerDisconnects.name) })]
+    ]
+    for (const [what, expr, expectedOf] of expectations) {
+      // The trackers' own counts and the store's are read together until they agree: the
+      // store is a scrape, a remote-write batch and -search.latencyOffset behind.
+      let last = ''
+      await waitFor(`the store's ${what} to equal the sum of the trackers' own /metrics`, async () => {
+        const own = await Promise.all(fleet.map(scrape))
+        const expected = expectedOf(own)
+        const got = Object.fromEntries((await query(expr)).map((s) => [Object.values(s.metric).join(' '), s.value]))
+        last = `store ${JSON.stringify(got)}, trackers ${JSON.stringify(expected)}`
+        return JSON.stringify(sorted(got)) === JSON.stringify(sorted(expected)) ? true : undefined
+      }, { timeoutMs: 30_000, intervalMs: 250 }).catch((error: Error) => { throw new Error(`${error.message}; last: ${last}`) })
+    }
+    // And the totals are what the swarms made.
+    const own = await Promise.all(fleet.map(scrape))
+    expect(total(own, METRICS.connectedPeers.name)).toBe(fleet.reduce((sum, m) => sum + m.peers, 0))
+    expect(total(own, METRICS.peerConnects.name)).toBeGreaterThanOrEqual(2 * fleet.reduce((sum, m) => sum + m.peers, 0))
   })
 
   it('answers every panel of both dashboards with data for each tracker', async () => {
@@ -268,9 +286,9 @@ describe('a fleet: three trackers, a Prometheus server and an agent, one Victori
           for (const member of fleet) {
             const expr = fill(target.expr ?? '', values(member), rateInterval)
             const where = `${dashboard.uid} panel "${panel.title ?? ''}" ${target.refId} for ${member.name}: ${expr}`
-            if (/^ALERTS\{/.test(target.expr ?? '') && member.cluster === 'site-b') {
+            if (/\bALERTS\{/.test(target.expr ?? '') && member.cluster === 'site-b') {
               // The agent evaluates no rules: no alert exists for its tracker anywhere.
-              expect(await query(expr), where).toEqual([])
+              expect((await query(expr)).filter((s) => s.metric.instance === member.instance), where).toEqual([])
               continue
             }
             const result = await waitFor(where, async () => {
@@ -279,7 +297,8 @@ describe('a fleet: three trackers, a Prometheus server and an agent, one Victori
             }, { timeoutMs: 20_000, intervalMs: 500 })
             // Nothing of another tracker leaks into a tracker's view.
             for (const s of result) {
-              if (s.metric.instance !== undefined) expect(s.metric.instance, where).toBe(member.instance)
+              if (s.metric.instance === undefined) continue // an aggregate, or an alert about no tracker in particular
+              expect(s.metric.instance, where).toBe(member.instance)
               if (s.metric.cluster !== undefined) expect(s.metric.cluster, where).toBe(member.cluster)
             }
             checked++
