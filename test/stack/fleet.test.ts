@@ -1,6 +1,7 @@
 /**
  * A fleet on 127.0.0.1, every part real: three built trackers (dist/cli/main.js), each with
- * its own swarm of local peers (`libp2p-peer-tracker swarm`), scraped through file_sd with
+ * its own swarm of real local peers (src/swarm, the module behind `libp2p-peer-tracker
+ * swarm`, run in this process to spare three Node start-ups), scraped through file_sd with
  * `region`/`network` target labels by two sites that write into one VictoriaMetrics
  * (Debian's single node, the same remote-write and query API as its cluster version,
  * Mimir and Thanos Receive):
