@@ -172,7 +172,8 @@ beforeAll(async () => {
 
     // Round 1: every peer connects, then all hang up (finished sessions, close reasons).
     // Each step waits until the store holds it, so the history has every state.
-    await Promise.all(fleet.map(async (member) => {
+    // allSettled: on a failure, the other members' rounds end before the cleanup below.
+    const rounds = await Promise.allSettled(fleet.map(async (member) => {
       await storeSeesPeers(member, 0)
       const swarm = await startMemberSwarm(member)
       await waitForPeers(member, member.peers)
@@ -189,6 +190,7 @@ beforeAll(async () => {
         samplesOf(await scrape(member), INSIGHT_METRICS.peersByAgent.name).every((s) => s.labels.agent !== 'unknown' || s.value === 0) ? true : undefined,
       { timeoutMs: 30_000, intervalMs: 200 })
     }))
+    for (const round of rounds) if (round.status === 'rejected') throw round.reason
   } catch (error) {
     const running = [...swarms]
     swarms.clear()
