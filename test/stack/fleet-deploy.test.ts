@@ -196,6 +196,11 @@ describe('docs/fleet.md', () => {
   const blocks = async (): Promise<string[]> => [...(await readFile(join(REPO_ROOT, 'docs', 'fleet.md'), 'utf8')).matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] as string)
 
   it('has Prometheus configs (server and agent) and a file_sd file that Prometheus accepts', async () => {
+    // The settings test/stack/fleet.test.ts runs with (support/fleet.ts) are the ones documented.
+    const doc = await readFile(join(REPO_ROOT, 'docs', 'fleet.md'), 'utf8')
+    for (const text of ['--enable-feature=agent', '--storage.agent.path', 'external_labels', '/api/v1/write', 'file_sd_configs', '-search.latencyOffset', '-retentionPeriod']) {
+      expect(doc, text).toContain(text)
+    }
     const yamlBlocks = await blocks()
     const server = yamlBlocks.find((b) => b.includes('rule_files:'))
     const agent = yamlBlocks.find((b) => b.startsWith('# agent.yml'))

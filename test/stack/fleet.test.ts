@@ -17,7 +17,6 @@
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { INSIGHT_METRICS, METRICS } from '../../src/metrics/definitions.js'
@@ -346,12 +345,4 @@ describe('a fleet: three trackers, a Prometheus server and an agent, one Victori
       return true
     }, { timeoutMs: 20_000, intervalMs: 250 })
   })
-})
-
-// The config an operator copies is the one tested: docs/fleet.md shows these settings.
-it('documents the remote_write and agent settings this test uses', async () => {
-  const doc = await readFile(join(REPO_ROOT, 'docs', 'fleet.md'), 'utf8')
-  for (const text of ['--enable-feature=agent', 'remote_write', 'external_labels', '/api/v1/write', 'file_sd_configs', '-search.latencyOffset']) {
-    expect(doc, text).toContain(text)
-  }
 })
