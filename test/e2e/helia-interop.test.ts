@@ -4,15 +4,15 @@
  * it, classify its agent as helia after identify, and count the disconnect when Helia stops.
  * Metric names are written out: they are the public contract this test holds to.
  */
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startCliTracker } from '../support/cli.js'
 import { parseExposition, samplesOf, valueOf } from '../support/exposition.js'
 import { node22 } from '../support/node22.js'
+import { runNode } from '../support/node-process.js'
 import { waitFor } from '../support/peers.js'
 import type { Exposition } from '../support/exposition.js'
-import type { ChildProcess } from 'node:child_process'
+import type { NodeProcess } from '../support/node-process.js'
 
 const HELIA_PEER = fileURLToPath(new URL('../support/helia-peer.mjs', import.meta.url))
 
@@ -21,29 +21,14 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map(async fn => await fn()))
 })
 
-interface HeliaRun {
-  child: ChildProcess
-  events: () => Array<{ event: string, [key: string]: unknown }>
-  output: () => string
-  exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
+function startHelia (binary: string, target: string): NodeProcess {
+  const helia = runNode(binary, [HELIA_PEER, target])
+  cleanups.push(helia.kill)
+  return helia
 }
 
-function startHelia (binary: string, target: string): HeliaRun {
-  const child = spawn(binary, [HELIA_PEER, target], { stdio: ['pipe', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8') })
-  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8') })
-  const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>(resolve => {
-    child.on('exit', (code, signal) => { resolve({ code, signal }) })
-  })
-  cleanups.push(async () => { if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited } })
-  return {
-    child,
-    events: () => stdout.split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l) as { event: string }),
-    output: () => `${stdout}${stderr}`,
-    exited
-  }
+function events (helia: NodeProcess): Array<{ event: string, peerId?: string }> {
+  return helia.stdout().split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l) as { event: string, peerId?: string })
 }
 
 async function metrics (url: string): Promise<Exposition> {
@@ -61,13 +46,11 @@ describe('a Helia 7 node dialling the CLI', () => {
     expect(target).toBeDefined()
 
     const helia = startHelia(binary, target ?? '')
-    let exitedEarly = false
-    void helia.exited.then(() => { exitedEarly = true })
     await waitFor('Helia to connect to the tracker', () => {
-      if (exitedEarly) throw new Error(`the Helia peer exited early: ${helia.output()}`)
-      return helia.events().some(e => e.event === 'connected')
+      if (helia.exitedYet()) throw new Error(`the Helia peer exited early: ${helia.output()}`)
+      return events(helia).some(e => e.event === 'connected')
     }, 60_000)
-    const heliaPeerId = String(helia.events().find(e => e.event === 'started')?.peerId)
+    const heliaPeerId = String(events(helia).find(e => e.event === 'started')?.peerId)
 
     let m!: Exposition
     await waitFor('the tracker to see Helia identified', async () => {
@@ -85,12 +68,8 @@ describe('a Helia 7 node dialling the CLI', () => {
     expect(samplesOf(m, 'libp2p_tracker_peer_connection_duration_seconds').map(s => s.labels.peer_id)).toEqual([heliaPeerId])
 
     helia.child.stdin?.write('stop\n')
-    const { code } = await Promise.race([
-      helia.exited,
-      new Promise<never>((_resolve, reject) => setTimeout(() => { reject(new Error(`Helia did not exit within 30 s of stopping: ${helia.output()}`)) }, 30_000).unref())
-    ])
-    expect(code).toBe(0)
-    expect(helia.events().map(e => e.event)).toEqual(['started', 'connected', 'stopped'])
+    expect(await helia.exitWithin(30_000)).toBe(0)
+    expect(events(helia).map(e => e.event)).toEqual(['started', 'connected', 'stopped'])
 
     await waitFor('the tracker to count Helia leaving', async () => {
       m = await metrics(tracker.url)
