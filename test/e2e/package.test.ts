@@ -171,6 +171,29 @@ describe('the packed package installed in an app outside the repo', () => {
     expect(version.stdout.trim()).toBe((JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string }).version)
   }, 60_000)
 
+  it('compiles a strict TypeScript consumer against the packed declarations, with no any leaking out', async () => {
+    await writeFile(join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noEmit: true,
+        types: ['node'],
+        // Other packages' declarations are theirs to check; the tracker's are checked below.
+        skipLibCheck: true
+      },
+      files: ['consumer.ts']
+    }, null, 2))
+    await writeFile(join(app, 'consumer.ts'), CONSUMER)
+    const tsc = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: app, timeout: 120_000 }).catch((err: { stdout?: string, stderr?: string }) => err)
+    expect(`${tsc.stdout ?? ''}${tsc.stderr ?? ''}`).toBe('')
+    // The declarations themselves compile on their own (skipLibCheck above does not check them).
+    const own = await run(process.execPath, [TSC, '--noEmit', '--strict', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--types', 'node',
+      join('node_modules', 'libp2p-peer-tracker', 'dist', 'index.d.ts')], { cwd: app, timeout: 120_000 }).catch((err: { stdout?: string, stderr?: string }) => err)
+    expect(`${own.stdout ?? ''}${own.stderr ?? ''}`).toBe('')
+  }, 120_000)
+
   it('runs the plain js-libp2p example: exact counts in its registry, promtool-clean, exits by itself', async () => {
     await exerciseExample(process.execPath, 'libp2p-node.mjs')
   }, 90_000)
@@ -179,3 +202,54 @@ describe('the packed package installed in an app outside the repo', () => {
     await exerciseExample(await node22(), 'helia-node.mjs')
   }, 120_000)
 })
+
+/**
+ * A TypeScript app using the package's public types: the factory is accepted by createLibp2p's
+ * services, the service and its reads are typed (no `any`: IsAny fails to compile on one), and
+ * wrong options are compile errors.
+ */
+const CONSUMER = `
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import { Registry } from 'prom-client'
+import { METRIC_NAMES, peerTracker } from 'libp2p-peer-tracker'
+import type { PeerTracker, PeerTrackerInit, PeerTrackerStatus } from 'libp2p-peer-tracker'
+
+type IsAny<T> = 0 extends 1 & T ? true : false
+type NotAny<T> = IsAny<T> extends true ? never : T
+function typed<T> (value: NotAny<T>): T { return value as T }
+
+const init: PeerTrackerInit = { registry: new Registry(), maxPeerSeries: 10, rttSampleIntervalMs: 0, observeDials: false }
+const none: PeerTrackerInit = { registry: false }
+
+export async function main (): Promise<void> {
+  const node = await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: { identify: identify(), ping: ping(), peerTracker: peerTracker(init), quiet: peerTracker(none) }
+  })
+  const tracker: PeerTracker = typed(node.services.peerTracker)
+  const status: PeerTrackerStatus = typed(tracker.status())
+  const connected: number = typed(status.connectedPeers)
+  const text: string = typed(tracker.exposition('text'))
+  const openMetrics: string = typed(tracker.exposition('openmetrics'))
+  const peers = typed(tracker.peers())
+  const first = peers[0]
+  if (first !== undefined) typed(first)
+  const name = typed(METRIC_NAMES[0])
+  console.log(connected, text.length, openMetrics.length, name)
+  // @ts-expect-error maxPeerSeries is a number
+  peerTracker({ maxPeerSeries: 'ten' })
+  // @ts-expect-error the registry is a prom-client Registry or false
+  peerTracker({ registry: true })
+  // @ts-expect-error no such format
+  tracker.exposition('json')
+  await node.stop()
+}
+`
