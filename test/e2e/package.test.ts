@@ -220,8 +220,8 @@ import { METRIC_NAMES, peerTracker } from 'libp2p-peer-tracker'
 import type { PeerTracker, PeerTrackerInit, PeerTrackerStatus } from 'libp2p-peer-tracker'
 
 type IsAny<T> = 0 extends 1 & T ? true : false
-type NotAny<T> = IsAny<T> extends true ? never : T
-function typed<T> (value: NotAny<T>): T { return value as T }
+/** False<IsAny<X>> is a compile error ("does not satisfy the constraint") when X is \`any\`. */
+type False<T extends false> = T
 
 const init: PeerTrackerInit = { registry: new Registry(), maxPeerSeries: 10, rttSampleIntervalMs: 0, observeDials: false }
 const none: PeerTrackerInit = { registry: false }
@@ -234,16 +234,18 @@ export async function main (): Promise<void> {
     streamMuxers: [yamux()],
     services: { identify: identify(), ping: ping(), peerTracker: peerTracker(init), quiet: peerTracker(none) }
   })
-  const tracker: PeerTracker = typed(node.services.peerTracker)
-  const status: PeerTrackerStatus = typed(tracker.status())
-  const connected: number = typed(status.connectedPeers)
-  const text: string = typed(tracker.exposition('text'))
-  const openMetrics: string = typed(tracker.exposition('openmetrics'))
-  const peers = typed(tracker.peers())
-  const first = peers[0]
-  if (first !== undefined) typed(first)
-  const name = typed(METRIC_NAMES[0])
-  console.log(connected, text.length, openMetrics.length, name)
+  const tracker = node.services.peerTracker
+  const status = tracker.status()
+  const peers = tracker.peers()
+  type Checked = [
+    False<IsAny<typeof peerTracker>>, False<IsAny<ReturnType<typeof peerTracker>>>, False<IsAny<typeof tracker>>,
+    False<IsAny<typeof status>>, False<IsAny<typeof status.connectedPeers>>, False<IsAny<ReturnType<typeof tracker.exposition>>>,
+    False<IsAny<typeof peers>>, False<IsAny<(typeof peers)[number]>>, False<IsAny<(typeof METRIC_NAMES)[number]>>
+  ]
+  const checks: Checked['length'] = 9
+  const asDeclared: PeerTracker = tracker
+  const read: PeerTrackerStatus = status
+  console.log(checks.length, asDeclared.exposition('openmetrics').length, read.connectedPeers, peers.length)
   // @ts-expect-error maxPeerSeries is a number
   peerTracker({ maxPeerSeries: 'ten' })
   // @ts-expect-error the registry is a prom-client Registry or false
