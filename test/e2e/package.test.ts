@@ -7,7 +7,7 @@
  * One packed install serves every case in this file.
  */
 import { execFile } from 'node:child_process'
-import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -40,8 +40,8 @@ let packedFiles: string[]
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'tracker-package-'))
   app = join(work, 'app')
-  // --ignore-scripts: pack the dist/ this run built (npm test builds first) and do not rebuild it
-  // under the feet of other test files that run the CLI from dist/ meanwhile.
+  // --ignore-scripts: pack the dist/ this run built (npm test builds first) instead of letting
+  // prepack rebuild it under the feet of other test files that run the CLI from dist/ meanwhile.
   const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO, timeout: 60_000 })
   const [packed] = JSON.parse(stdout) as Array<{ filename: string, files: Array<{ path: string }> }>
   if (packed === undefined) throw new Error(`npm pack printed no package: ${stdout}`)
@@ -52,7 +52,7 @@ beforeAll(async () => {
     const manifest = JSON.parse(await readFile(join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }
     dependencies[name] = manifest.version
   }
-  await run('mkdir', ['-p', app])
+  await mkdir(app)
   await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'tracker-package-app', private: true, type: 'module', dependencies }, null, 2))
   // Every dependency is in npm's cache from the repo's own install. --omit=peer leaves out the
   // React Native packages that Helia's WebRTC transport declares as optional peers (half the
