@@ -26,7 +26,7 @@ export interface TrackerCollectorOptions {
   /** Size of the DHT routing table now; 0 when there is no DHT. */
   dhtRoutingTablePeers: () => number
   /**
-   * The last sweep of libp2p's peer store (src/p2p/peer-store-sweeper.ts): records left and
+   * The last sweep of libp2p's peer store (src/service/peer-store-sweeper.ts): records left and
    * when it ended (ms since the epoch); undefined before the first, and when not given.
    */
   lastPeerStoreSweep?: () => { records: number, endedAt: number } | undefined

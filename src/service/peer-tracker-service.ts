@@ -311,9 +311,9 @@ export class PeerTrackerService implements PeerTracker {
     return this.sweeper
   }
 
+  /** Not unref'd: beforeStop clears them, and test/e2e/service-exit.test.ts proves it (a timer left would keep its process alive). */
   private every (intervalMs: number, run: () => void): void {
     const timer = setInterval(run, intervalMs)
-    timer.unref()
     this.timers.push(timer)
   }
 

@@ -65,12 +65,13 @@ describe('the peerTracker service in the user\'s prom-client registry', () => {
     // A prom-client counter of the user's own in the same registry, to show what prom-client does to it.
     const own = new Counter({ name: 'app_requests_total', help: 'The app\'s own counter.', registers: [registry] })
     own.inc()
-    const node = await serviceNode({ registry, clock: manualClock() })
+    // No sweeps and no RTT pings: nothing but the peers changes the state between the renders.
+    const node = await serviceNode({ registry, clock: manualClock(), peerStoreSweepIntervalMs: 0, rttSampleIntervalMs: 0 })
     await node.start()
     const [a, b] = [await dialingPeer(node), await dialingPeer(node)]
     await waitFor('two peers', () => node.services.peerTracker.status().connectedPeers === 2)
     await a.stop()
-    await waitFor('one peer left', () => node.services.peerTracker.status().peerDisconnects === 1)
+    await waitFor('one peer left, identified', () => node.services.peerTracker.status().peerDisconnects === 1 && node.services.peerTracker.peers()[0]?.agentVersion != null)
 
     const text1 = await registry.metrics()
     registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE)
@@ -174,10 +175,17 @@ describe('the peerTracker service in the user\'s prom-client registry', () => {
   it('uses prom-client\'s default registry when given none, unregisters at stop, and registers again on restart', { timeout: 60_000 }, async () => {
     const node = await serviceNode({})
     expect(globalRegistry.getSingleMetric(METRICS.connectedPeers.name)).toBeUndefined()
+    // The event target libp2p hands its services (the node re-dispatches its events to users).
+    const events = (node as unknown as { components: { events: { listenerCount: (type: string) => number } } }).components.events
+    const EVENTS = ['connection:open', 'connection:close', 'connection:prune', 'peer:identify']
+    const listeners = (): number[] => EVENTS.map(type => events.listenerCount(type))
+    const before = listeners()
     await node.start()
+    expect(listeners().every((n, i) => n > (before[i] as number))).toBe(true)
     expect(await globalRegistry.metrics()).toContain(`${METRICS.connectedPeers.name} 0\n`)
     await node.stop()
     expect(METRIC_NAMES.filter(name => globalRegistry.getSingleMetric(name) !== undefined)).toEqual([])
+    expect(listeners()).toEqual(before)
     await node.start()
     await dialingPeer(node)
     await waitFor('a peer after the restart', () => node.services.peerTracker.status().connectedPeers === 1)
