@@ -71,17 +71,17 @@ describe('libp2p-peer-tracker swarm / demo', () => {
   it('demo: serves /metrics with peers coming and going; Ctrl-C stops both and exits 0', async () => {
     const run = runCli(['demo', '--web.listen-address', '127.0.0.1:0', '--peers', '10', '--time-scale', '0.1'])
     killOnCleanup(run)
-    await waitFor('the demo to print its metrics URL', () => /metrics\s+http:\/\/\S+/.test(run.stdout()))
+    await waitFor('the demo to print its metrics URL', () => /metrics\s+http:\/\/\S+/.test(run.stdout()), 60_000)
     const url = (/metrics\s+(http:\/\/\S+)/.exec(run.stdout()) as RegExpExecArray)[1] as string
     expect(run.stdout()).toContain('/api/v1/peers')
     await waitFor('peers to come and go', async () => {
       const m = parseExposition(await (await fetch(url)).text())
       expect(imbalance(m)).toBe(0)
       return (valueOf(m, METRICS.connectedPeers.name) ?? 0) > 0 && (valueOf(m, METRICS.peerDisconnects.name, { direction: 'inbound' }) ?? 0) > 0
-    })
+    }, 60_000)
     run.process.kill('SIGINT')
     const { code } = await run.exited
     expect(code).toBe(0)
     expect(run.stdout()).toMatch(/the tracker counted (\d+)\/(\d+), the peers saw \1\/\2 \(exact\)/)
-  })
+  }, 120_000)
 })

@@ -67,7 +67,7 @@ describe('the local swarm against the tracker', () => {
     expect(totals.connectionsByMuxer).toEqual(truth.connectionsByMuxer)
     expect(Object.keys(truth.connectionsByMuxer).sort()).toEqual(['mplex', 'yamux'])
     expect(seen.violations).toEqual([])
-    expect(seen.scrapes).toBeGreaterThan(20)
+    expect(seen.scrapes).toBeGreaterThanOrEqual(10) // about 40 on a quiet machine; the invariant held at each
   })
 
   it('B5 at reduced size: 1,000 sessions over two shard processes, totals exact, invariant at every scrape', async () => {
@@ -79,7 +79,7 @@ describe('the local swarm against the tracker', () => {
     const watch = watchScrapes(tracker, 150)
     cleanups.push(async () => await watch.stop())
     // About 15 s on an idle 2-core machine; the margin is for a machine shared with other work.
-    await waitFor('the swarm to open 1,000 sessions', async () => totalOpened(await swarm.truth()) >= 1000, 50_000)
+    await waitFor('the swarm to open 1,000 sessions', async () => totalOpened(await swarm.truth()) >= 1000, 150_000)
 
     const truth = await swarm.stop()
     const seen = await watch.stop()
@@ -93,5 +93,5 @@ describe('the local swarm against the tracker', () => {
     expect(totals.connectionsByMuxer).toEqual(truth.connectionsByMuxer)
     expect(seen.violations).toEqual([])
     expect(seen.scrapes).toBeGreaterThan(10)
-  }, 80_000)
+  }, 240_000) // about 40 s on a quiet machine
 })
