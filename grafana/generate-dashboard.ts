@@ -6,9 +6,9 @@
  *
  * Edit the generator, not the JSON. This file is the dashboard's frame (variables, the
  * restart annotation, the rows in order); each row is a module of generator/tracker-rows/,
- * whose selectors.ts gives every query the same `job`/`instance` filter. The panel kinds
- * (generator/panels.ts, shared with generate-fleet-dashboard.ts) give every panel a unit,
- * a description and `$__rate_interval` where it computes a rate.
+ * whose selectors.ts gives every query the same `job`/`instance` filter and every rate
+ * `$__rate_interval`. The panel kinds (generator/panels.ts, shared with
+ * generate-fleet-dashboard.ts) require a unit and a description of every panel.
  *
  * Typed with Grafana's published schema (@grafana/schema, the version of the compose
  * image's Grafana): the dashboard, variables and panels against its Dashboard, Panel and

@@ -15,8 +15,9 @@
  * and the accounting invariant make no sense summed: the first is not here, the second is
  * shown per tracker.
  *
- * Typed with Grafana's published schema (@grafana/schema), like generate-dashboard.ts;
- * `npm run typecheck` checks this file and test/stack/fleet-dashboard.test.ts the result.
+ * Built from the same panel kinds, queries and variables as generate-dashboard.ts
+ * (generator/), typed with Grafana's published schema (@grafana/schema); `npm run
+ * typecheck` checks this file and test/stack/fleet-dashboard.test.ts the result.
  */
 import { fileURLToPath } from 'node:url'
 import { BigValueGraphMode, DashboardCursorSync, LegendDisplayMode } from '@grafana/schema'
