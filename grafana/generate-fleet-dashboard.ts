@@ -15,223 +15,40 @@
  * and the accounting invariant make no sense summed: the first is not here, the second is
  * shown per tracker.
  *
- * Typed with Grafana's published schema (@grafana/schema), like generate-dashboard.ts;
- * `npm run typecheck` checks this file and test/stack/fleet-dashboard.test.ts the result.
+ * Built from the same panel kinds, queries and variables as generate-dashboard.ts
+ * (generator/), typed with Grafana's published schema (@grafana/schema); `npm run
+ * typecheck` checks this file and test/stack/fleet-dashboard.test.ts the result.
  */
-import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import {
-  BarGaugeDisplayMode,
-  BarGaugeNamePlacement,
-  BarGaugeSizing,
-  BarGaugeValueMode,
-  BigValueColorMode,
-  BigValueGraphMode,
-  BigValueJustifyMode,
-  BigValueTextMode,
-  DashboardCursorSync,
-  FieldColorModeId,
-  GraphDrawStyle,
-  LegendDisplayMode,
-  PercentChangeColorMode,
-  SortOrder,
-  StackingMode,
-  TableCellDisplayMode,
-  TableCellHeight,
-  ThresholdsMode,
-  TooltipDisplayMode,
-  VariableHide,
-  VariableRefresh,
-  VariableSort,
-  VisibilityMode,
-  VizOrientation
-} from '@grafana/schema'
-import type {
-  Dashboard,
-  DataQuery,
-  DataSourceRef,
-  FieldConfigSource,
-  GraphFieldConfig,
-  GridPos,
-  Panel,
-  RowPanel,
-  TableFieldOptions,
-  Threshold,
-  VariableModel
-} from '@grafana/schema'
-import type { Options as BarGaugeOptions } from '@grafana/schema/dist/esm/raw/composable/bargauge/panelcfg/x/BarGaugePanelCfg_types.gen'
-import type { Options as StatOptions } from '@grafana/schema/dist/esm/raw/composable/stat/panelcfg/x/StatPanelCfg_types.gen'
-import type { Options as TableOptions } from '@grafana/schema/dist/esm/raw/composable/table/panelcfg/x/TablePanelCfg_types.gen'
-import type { Options as TimeSeriesOptions } from '@grafana/schema/dist/esm/raw/composable/timeseries/panelcfg/x/TimeSeriesPanelCfg_types.gen'
+import { BigValueGraphMode, DashboardCursorSync, LegendDisplayMode } from '@grafana/schema'
+import type { Dashboard } from '@grafana/schema'
+import { writeOrCheck } from './generator/output.js'
+import { HALF, THIRD, bargauge, layout, row, stat as statPanel, table, timeseries as timeseriesPanel, type Draft } from './generator/panels.js'
+import { filteredBy } from './generator/queries.js'
+import { datasourceVariable, labelVariable } from './generator/variables.js'
 
 const OUTPUT = fileURLToPath(new URL('./dashboards/libp2p-peer-tracker-fleet.json', import.meta.url))
 
-const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } satisfies DataSourceRef
-
 /** The filter every selector carries: the job, then the fleet's labels, then the trackers. */
-const FILTER = 'job="$job", cluster=~"$cluster", region=~"$region", network=~"$network", instance=~"$instance"'
+const { sel, rate } = filteredBy('job="$job", cluster=~"$cluster", region=~"$region", network=~"$network", instance=~"$instance"')
 
 /** One tracker: the external label of its Prometheus and its scrape address. */
 const TRACKER = 'cluster, instance'
 
-function sel (metric: string, matchers?: string): string {
-  return `${metric}{${matchers === undefined ? '' : `${matchers}, `}${FILTER}}`
-}
-
-function rate (metric: string, matchers?: string): string {
-  return `rate(${sel(metric, matchers)}[$__rate_interval])`
-}
-
-interface Query { expr: string, legendFormat?: string, instant?: boolean, format?: 'time_series' | 'table' }
-
-interface PrometheusQuery extends DataQuery {
-  datasource: DataSourceRef
-  editorMode: 'code'
-  expr: string
-  format: 'time_series' | 'table'
-  instant: boolean
-  range: boolean
-  legendFormat: string
-}
-
-type QueryVariable = VariableModel & { type: 'query', definition: string }
-interface Size { w: number, h: number }
-type Placed<T> = T & { gridPos: GridPos }
-
-let nextId = 1
-
-function targets (queries: Query[]): Array<Record<string, unknown>> {
-  return queries.map((q, i) => ({
-    datasource: DATASOURCE,
-    editorMode: 'code',
-    expr: q.expr,
-    format: q.format ?? 'time_series',
-    instant: q.instant ?? false,
-    range: !(q.instant ?? false),
-    legendFormat: q.legendFormat ?? '__auto',
-    refId: String.fromCharCode(65 + i)
-  } satisfies PrometheusQuery))
-}
-
-function base (type: string, title: string, description: string, size: Size): Placed<Panel> {
-  return { id: nextId++, type, title, description, datasource: DATASOURCE, gridPos: { ...size, x: 0, y: 0 } }
-}
-
-interface Spec { title: string, description: string, unit: string, queries: Query[], size: Size }
-
-function timeseries ({ title, description, unit, queries, size, stack = false }: Spec & { stack?: boolean }): Placed<Panel> {
-  return {
-    ...base('timeseries', title, description, size),
-    fieldConfig: {
-      defaults: {
-        unit,
-        color: { mode: FieldColorModeId.PaletteClassic },
-        custom: {
-          drawStyle: GraphDrawStyle.Line,
-          lineWidth: 1,
-          fillOpacity: stack ? 30 : 10,
-          showPoints: VisibilityMode.Never,
-          spanNulls: false,
-          stacking: { mode: stack ? StackingMode.Normal : StackingMode.None, group: 'A' }
-        } satisfies GraphFieldConfig
-      },
-      overrides: []
-    } satisfies FieldConfigSource<GraphFieldConfig>,
-    options: {
-      legend: { displayMode: LegendDisplayMode.Table, placement: 'right', showLegend: true, calcs: ['lastNotNull'] },
-      tooltip: { mode: TooltipDisplayMode.Multi, sort: SortOrder.Descending }
-    } satisfies TimeSeriesOptions,
-    targets: targets(queries)
-  }
-}
-
-function stat ({ title, description, unit, queries, size, steps }: Spec & { steps?: Threshold[] }): Placed<Panel> {
-  return {
-    ...base('stat', title, description, size),
-    fieldConfig: {
-      defaults: {
-        unit,
-        color: { mode: FieldColorModeId.Thresholds },
-        thresholds: { mode: ThresholdsMode.Absolute, steps: steps ?? [{ color: 'text', value: null }] }
-      },
-      overrides: []
-    } satisfies FieldConfigSource,
-    options: {
-      reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-      colorMode: steps === undefined ? BigValueColorMode.None : BigValueColorMode.Background,
-      graphMode: BigValueGraphMode.Area,
-      justifyMode: BigValueJustifyMode.Auto,
-      orientation: VizOrientation.Auto,
-      textMode: BigValueTextMode.ValueAndName,
-      wideLayout: true,
-      showPercentChange: false,
-      percentChangeColorMode: PercentChangeColorMode.Standard
-    } satisfies StatOptions,
-    targets: targets(queries)
-  }
-}
-
-function bargauge ({ title, description, unit, queries, size }: Spec): Placed<Panel> {
-  return {
-    ...base('bargauge', title, description, size),
-    fieldConfig: {
-      defaults: {
-        unit,
-        min: 0,
-        color: { mode: FieldColorModeId.PaletteClassic },
-        thresholds: { mode: ThresholdsMode.Absolute, steps: [{ color: 'green', value: null }] }
-      },
-      overrides: []
-    } satisfies FieldConfigSource,
-    options: {
-      reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-      orientation: VizOrientation.Horizontal,
-      displayMode: BarGaugeDisplayMode.Gradient,
-      valueMode: BarGaugeValueMode.Color,
-      namePlacement: BarGaugeNamePlacement.Left,
-      showUnfilled: true,
-      sizing: BarGaugeSizing.Auto,
-      minVizHeight: 10,
-      minVizWidth: 0,
-      maxVizHeight: 300,
-      legend: { displayMode: LegendDisplayMode.List, placement: 'bottom', showLegend: false, calcs: [] }
-    } satisfies BarGaugeOptions,
-    targets: targets(queries.map((q) => ({ instant: true, ...q })))
-  }
-}
-
-function table ({ title, description, unit, queries, size, hide, sortBy }: Spec & { hide: Record<string, boolean>, sortBy: string }): Placed<Panel> {
-  return {
-    ...base('table', title, description, size),
-    fieldConfig: {
-      defaults: {
-        unit,
-        custom: { align: 'auto', cellOptions: { type: TableCellDisplayMode.Auto }, inspect: false } satisfies TableFieldOptions
-      },
-      overrides: []
-    } satisfies FieldConfigSource<TableFieldOptions>,
-    options: {
-      showHeader: true,
-      cellHeight: TableCellHeight.Sm,
-      frameIndex: 0,
-      sortBy: [{ displayName: sortBy, desc: true }]
-    } satisfies TableOptions,
-    transformations: [{ id: 'organize', options: { excludeByName: hide, renameByName: {}, indexByName: {} } }],
-    targets: targets(queries.map((q) => ({ instant: true, format: 'table', ...q })))
-  }
-}
-
-function row (title: string): Placed<RowPanel> {
-  return { id: nextId++, type: 'row', title, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y: 0 }, panels: [] }
-}
-
-const HALF = { w: 12, h: 8 }
-const THIRD = { w: 8, h: 8 }
 const STAT = { w: 4, h: 5 }
+
+/** Time series with a table legend beside them, with each series' last value: many trackers, long names. */
+const timeseries = (spec: Parameters<typeof timeseriesPanel>[0]): Draft => timeseriesPanel({
+  legend: { displayMode: LegendDisplayMode.Table, placement: 'right', showLegend: true, calcs: ['lastNotNull'] },
+  ...spec
+})
+
+/** Stats over the time range, the value now on a sparkline of the range. */
+const stat = (spec: Parameters<typeof statPanel>[0]): Draft => statPanel({ graphMode: BigValueGraphMode.Area, instant: false, ...spec })
 
 const SUMMED = 'Summed over the selected trackers: a peer connected to two trackers counts twice.'
 
-const panels: Array<Placed<Panel> | Placed<RowPanel>> = [
+const panels: Draft[] = [
   row('Fleet totals'),
   stat({
     title: 'Trackers up',
@@ -322,17 +139,17 @@ const panels: Array<Placed<Panel> | Placed<RowPanel>> = [
     description: `Each client family's share of the connected peers of the selected trackers, now: both counts summed over the selected trackers first, so a peer connected to two trackers counts twice on both sides.`,
     unit: 'percentunit',
     size: { w: 6, h: 8 },
-    queries: [{
+    query: {
       expr: `sum by (agent) (${sel('libp2p_tracker_peers_by_agent')}) / scalar(sum(${sel('libp2p_tracker_peers_by_agent')}))`,
       legendFormat: '{{agent}}'
-    }]
+    }
   }),
   table({
     title: 'Client versions',
     description: `Connected peers by client and version (the versions each tracker exports are capped), summed over the selected trackers. ${SUMMED}`,
     unit: 'short',
     size: { w: 6, h: 8 },
-    queries: [{ expr: `sum by (agent, version) (${sel('libp2p_tracker_peers_by_agent')}) > 0` }],
+    query: { expr: `sum by (agent, version) (${sel('libp2p_tracker_peers_by_agent')}) > 0` },
     hide: { Time: true },
     sortBy: 'Value'
   }),
@@ -409,80 +226,15 @@ const panels: Array<Placed<Panel> | Placed<RowPanel>> = [
     description: 'Every selected tracker with its labels and version (libp2p_tracker_build_info). Open the per-tracker dashboard for its peers, sessions and per-peer series.',
     unit: 'none',
     size: { w: 24, h: 8 },
-    queries: [{ expr: `max by (${TRACKER}, region, network, version) (${sel('libp2p_tracker_build_info')})` }],
+    query: { expr: `max by (${TRACKER}, region, network, version) (${sel('libp2p_tracker_build_info')})` },
     hide: { Time: true, Value: true },
     sortBy: 'instance'
   })
 ]
 
-function layout (list: Array<Placed<Panel> | Placed<RowPanel>>): Array<Placed<Panel> | Placed<RowPanel>> {
-  let x = 0
-  let y = 0
-  let lineHeight = 0
-  for (const panel of list) {
-    const { w, h } = panel.gridPos
-    if (panel.type === 'row' || x + w > 24) {
-      y += lineHeight
-      x = 0
-      lineHeight = 0
-    }
-    panel.gridPos = { h, w, x, y }
-    x += w
-    lineHeight = Math.max(lineHeight, h)
-    if (panel.type === 'row') {
-      y += h
-      x = 0
-      lineHeight = 0
-    }
-  }
-  return list
-}
-
-const datasourceVariable: VariableModel = {
-  name: 'datasource',
-  label: 'Data source',
-  type: 'datasource',
-  query: 'prometheus',
-  current: { selected: false, text: 'Prometheus', value: 'prometheus' },
-  hide: VariableHide.dontHide,
-  includeAll: false,
-  multi: false,
-  options: [],
-  refresh: VariableRefresh.onDashboardLoad,
-  regex: '',
-  skipUrlSync: false
-}
-
-/**
- * A label of libp2p_tracker_build_info to pick values of, narrowed by the variables before
- * it. Multi-select with All = `.*`, which also matches series without the label: a fleet
- * without region, network or cluster labels still shows everything.
- */
-function labelVariable (name: string, label: string, filter: string, multi: boolean): QueryVariable {
-  const query = `label_values(libp2p_tracker_build_info{${filter}}, ${name})`
-  return {
-    name,
-    label,
-    type: 'query',
-    datasource: DATASOURCE,
-    definition: query,
-    query,
-    current: multi ? { selected: false, text: ['All'], value: ['$__all'] } : { selected: false, text: 'libp2p-peer-tracker', value: 'libp2p-peer-tracker' },
-    hide: VariableHide.dontHide,
-    includeAll: multi,
-    ...(multi ? { allValue: '.*' } : {}),
-    multi,
-    options: [],
-    refresh: VariableRefresh.onTimeRangeChanged,
-    regex: '',
-    skipUrlSync: false,
-    sort: VariableSort.alphabeticalAsc
-  }
-}
-
 const variables = [
   datasourceVariable,
-  { ...labelVariable('job', 'Job', '', false), definition: 'label_values(libp2p_tracker_build_info, job)', query: 'label_values(libp2p_tracker_build_info, job)' },
+  labelVariable('job', 'Job', '', false),
   labelVariable('cluster', 'Cluster', 'job="$job"', true),
   labelVariable('region', 'Region', 'job="$job", cluster=~"$cluster"', true),
   labelVariable('network', 'Network', 'job="$job", cluster=~"$cluster", region=~"$region"', true),
@@ -522,16 +274,4 @@ const dashboard = {
   panels: layout(panels)
 } satisfies Dashboard
 
-const json = `${JSON.stringify(dashboard, null, 2)}\n`
-
-if (process.argv.includes('--check')) {
-  const committed = await readFile(OUTPUT, 'utf8').catch(() => '')
-  if (committed !== json) {
-    console.error(`${OUTPUT} is out of date: run npx tsx grafana/generate-fleet-dashboard.ts`)
-    process.exit(1)
-  }
-  console.log(`${OUTPUT} is up to date`)
-} else {
-  await writeFile(OUTPUT, json)
-  console.log(`wrote ${OUTPUT}`)
-}
+await writeOrCheck(dashboard, OUTPUT, 'grafana/generate-fleet-dashboard.ts')

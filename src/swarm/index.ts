@@ -1,7 +1,11 @@
 /**
  * The local swarm: real libp2p peers on 127.0.0.1 that churn against a target, for the
- * offline demo, the accuracy tests and the benchmarks. Its own entry point: nothing in the
- * tracker imports it.
+ * offline demo, the accuracy tests and the benchmarks. Tooling kept apart from the tracker,
+ * with this file as its entry point: within src/ only src/cli/ (the `demo` and `swarm`
+ * commands) imports the swarm, and only through this file; the swarm in turn reaches
+ * nothing of the tracker's service, metrics, HTTP server or web config (src/service,
+ * src/metrics, src/http, src/web), directly or through other files.
+ * test/unit/architecture.test.ts checks both.
  */
 export { startSwarm, workerScript } from './swarm.js'
 export type { RunningSwarm, SwarmOptions, ListeningPeer } from './swarm.js'

@@ -6,17 +6,17 @@
  * prom-client's defaults, Prometheus' own series or recorded series.
  * test/stack/alert-pipeline.test.ts runs every query against a real Prometheus.
  */
-import { mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { METRIC_NAMES } from '../../src/metrics/definitions.js'
 import { NOT_ON_DASHBOARD, TRACKER_METRICS, knownSeriesNames } from './exported-metrics.js'
 import { allPanels, dashboardQueries, readDashboard, withVariables } from './support/dashboard.js'
-import { PATHS, REPO_ROOT, TOOLS } from './support/paths.js'
+import { PATHS, REPO_ROOT, RULE_FILES, TOOLS } from './support/paths.js'
 import { metricNames, rangeDurations, vectorSelectors } from './support/promql.js'
-import { runTool } from './support/run-tool.js'
 import type { RuleFile } from './support/rule-scaling.js'
+import { runTool } from './support/run-tool.js'
+import { scratchDir } from './support/scratch.js'
 import { aggregationsDroppingInstance, dashboardQueryProblems, unknownMetrics } from './support/stack-checks.js'
 import { readYaml, toYaml } from './support/yaml.js'
 
@@ -24,21 +24,12 @@ const dashboard = await readDashboard()
 const panels = allPanels(dashboard).filter((p) => p.type !== 'row')
 const queries = dashboardQueries(dashboard)
 
-const ruleFiles = await Promise.all(['alerts.yml', 'records.yml']
-  .map(async (f) => await readYaml(join(REPO_ROOT, 'rules', f)) as RuleFile))
+const ruleFiles = await Promise.all(RULE_FILES.map(async (f) => await readYaml(join(REPO_ROOT, f)) as RuleFile))
 const rules = ruleFiles.flatMap((f) => f.groups.flatMap((g) => g.rules))
 const recorded = new Set(rules.flatMap((r) => (r.record === undefined ? [] : [r.record])))
 const known = new Set([...await knownSeriesNames(), ...recorded])
 
-let scratch: string
-
-beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), 'libp2p-tracker-dashboard-'))
-})
-
-afterAll(async () => {
-  await rm(scratch, { recursive: true, force: true })
-})
+const scratch = scratchDir('libp2p-tracker-dashboard-')
 
 describe('the PromQL reader the checks rely on', () => {
   it('finds the selectors and matchers of an expression', () => {
@@ -83,32 +74,34 @@ describe('grafana/dashboards/libp2p-peer-tracker.json', () => {
     // npm run typecheck checks the generator: test/tsconfig.json includes grafana/.
     const config = JSON.parse(await readFile(join(REPO_ROOT, 'test', 'tsconfig.json'), 'utf8')) as { include: string[] }
     expect(config.include).toContain('../grafana/**/*.ts')
-    const generator = await readFile(PATHS.dashboardGenerator, 'utf8')
-    expect(generator).toMatch(/^} satisfies Dashboard$/m)
+    expect(await readFile(PATHS.dashboardGenerator, 'utf8')).toMatch(/^} satisfies Dashboard$/m)
+    const panelKinds = await readFile(PATHS.dashboardPanels, 'utf8')
     for (const type of ['TimeSeriesOptions', 'StatOptions', 'TableOptions', 'HeatmapOptions', 'BarGaugeOptions']) {
-      expect(generator, type).toContain(`satisfies ${type}`)
+      expect(panelKinds, type).toContain(`satisfies ${type}`)
     }
-    // The types bite: tsc accepts the generator and rejects a copy with three mistakes in
-    // panel options (a wrong type, a string for an enum, a missing required field). The
-    // copy sits under node_modules/.cache so that it resolves @grafana/schema like the original.
+    // The types bite: tsc accepts the generator and rejects a copy of its panel kinds with
+    // three mistakes in panel options (a wrong type, a string for an enum, a missing
+    // required field). The copy sits under node_modules/.cache so that it resolves
+    // @grafana/schema like the original, and imports the original's neighbours.
     const dir = join(REPO_ROOT, 'node_modules', '.cache', 'libp2p-tracker-tests', `schema-${process.pid}`)
     await mkdir(dir, { recursive: true })
     try {
-      const broken = generator
+      const broken = panelKinds
         .replace('showPercentChange: false,', 'showPercentChange: \'no\',')
         .replace('cellHeight: TableCellHeight.Sm,', 'cellHeight: \'small\',')
         .replace('showValue: VisibilityMode.Auto,\n', '')
-        .replace("from './panel-options.js'", `from '${join(REPO_ROOT, 'grafana', 'panel-options.js')}'`)
-      expect(broken).not.toBe(generator)
-      await writeFile(join(dir, 'broken-dashboard.ts'), broken)
+        .replaceAll(/from '\.\/([^']+)'/g, (_, file: string) => `from '${join(dirname(PATHS.dashboardPanels), file)}'`)
+      expect(broken).not.toBe(panelKinds)
+      expect(broken).not.toMatch(/from '\./)
+      await writeFile(join(dir, 'broken-panels.ts'), broken)
       await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({
         extends: join(REPO_ROOT, 'tsconfig.json'),
         compilerOptions: { noEmit: true, rootDir: REPO_ROOT, typeRoots: [join(REPO_ROOT, 'node_modules', '@types')] },
-        files: [PATHS.dashboardGenerator, join(dir, 'broken-dashboard.ts')]
+        files: [PATHS.dashboardGenerator, join(dir, 'broken-panels.ts')]
       }))
       const tsc = await runTool(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: REPO_ROOT, timeoutMs: 120_000 })
       const errors = tsc.stdout.split('\n').filter((line) => / error TS\d+/.test(line))
-      expect(errors.filter((line) => !line.includes('broken-dashboard.ts')), tsc.output).toEqual([])
+      expect(errors.filter((line) => !line.includes('broken-panels.ts')), tsc.output).toEqual([])
       expect(errors.find((e) => /Type 'string' is not assignable to type 'boolean'/.test(e)), tsc.output).toBeDefined()
       expect(errors.find((e) => /'"small"' is not assignable to type 'TableCellHeight/.test(e)), tsc.output).toBeDefined()
       expect(errors.find((e) => /error TS1360: .* does not satisfy the expected type 'HeatmapOptions'/.test(e)), tsc.output).toBeDefined()
@@ -118,6 +111,18 @@ describe('grafana/dashboards/libp2p-peer-tracker.json', () => {
       await rmdir(dirname(dir)).catch(() => {}) // when no other run uses it
     }
   }, 130_000)
+
+  it('keeps one module per row: grafana/generator/tracker-rows/<row title>.ts', async () => {
+    const titles = allPanels(dashboard).filter((p) => p.type === 'row').map((p) => p.title ?? '')
+    expect(titles.length).toBeGreaterThanOrEqual(8)
+    const modules = (await readdir(PATHS.dashboardRows)).filter((f) => f !== 'selectors.ts').sort()
+    const slug = (title: string) => `${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.ts`
+    expect(titles.map(slug).sort()).toEqual(modules)
+    for (const title of titles) {
+      const source = await readFile(join(PATHS.dashboardRows, slug(title)), 'utf8')
+      expect(source.match(/\brow\('[^']*'\)/g), slug(title)).toEqual([`row('${title}')`])
+    }
+  })
 
   it('has a stable uid, no id and no import placeholders', async () => {
     const text = await readFile(PATHS.dashboard, 'utf8')
@@ -197,7 +202,7 @@ describe('grafana/dashboards/libp2p-peer-tracker.json', () => {
     }
     const query = (instance: string) => withVariables(expr, { job: 'libp2p-peer-tracker', instance, rateInterval: '1m' })
     const ranked = (labels: string) => labels.replace(/^ALERTS/, '')
-    const file = join(scratch, 'alerts-table.test.yml')
+    const file = join(scratch(), 'alerts-table.test.yml')
     await writeFile(file, toYaml({
       rule_files: [],
       evaluation_interval: '1m',
@@ -298,12 +303,14 @@ describe('dashboard fixes of issue 11', () => {
     const { defaultDashboard } = await import('@grafana/schema')
     expect(defaultDashboard.schemaVersion).toBeGreaterThan(39)
     expect((dashboard as unknown as { schemaVersion: number }).schemaVersion).toBe(defaultDashboard.schemaVersion)
-    for (const file of [PATHS.dashboardGenerator, join(REPO_ROOT, 'grafana', 'panel-options.ts')]) {
-      const source = await readFile(file, 'utf8')
-      const specifiers = [...source.matchAll(/from '(@grafana\/schema[^']*)'/g)].map((m) => m[1])
-      expect(specifiers.length, file).toBeGreaterThan(0)
-      expect(specifiers.filter((s) => s !== '@grafana/schema'), file).toEqual([])
+    // Every generator file, the fleet's too.
+    const files = (await readdir(join(REPO_ROOT, 'grafana'), { recursive: true })).filter((f) => f.endsWith('.ts'))
+    const specifiers = new Map(await Promise.all(files.map(async (file) => [file, [...(await readFile(join(REPO_ROOT, 'grafana', file), 'utf8'))
+      .matchAll(/from '(@grafana\/schema[^']*)'/g)].map((m) => m[1] ?? '')] as const)))
+    for (const file of ['generate-dashboard.ts', 'generate-fleet-dashboard.ts', join('generator', 'panels.ts'), join('generator', 'panel-options.ts')]) {
+      expect(specifiers.get(file)?.length, file).toBeGreaterThan(0)
     }
+    expect([...specifiers].flatMap(([file, list]) => list.filter((s) => s !== '@grafana/schema').map((s) => `${file}: ${s}`))).toEqual([])
   })
 
   it('sorts the alert table by severity with critical first', () => {

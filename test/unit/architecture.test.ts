@@ -1,7 +1,10 @@
 /**
  * The import graph of src/, read with TypeScript's own preProcessFile: no import cycle
  * anywhere in src/ (type-only imports included), the pure tracker (src/tracker) imports
- * nothing from the rest of src/, and src/ never imports test/ or bench/.
+ * nothing from the rest of src/, src/ never imports test/ or bench/, and the swarm and demo
+ * tooling (src/swarm) stays apart from the tracker: within src/ only src/cli/ imports it,
+ * through src/swarm/index.ts, and it reaches nothing of src/service, src/metrics, src/http
+ * or src/web, directly or through other files.
  * Run alone: npx vitest run test/unit/architecture.test.ts
  */
 import { readFileSync, readdirSync } from 'node:fs'
@@ -71,6 +74,60 @@ function cycles (edges: Map<string, string[]>): string[][] {
   return found
 }
 
+/** A test of a path: the file is in `src/<dir>/`. */
+const under = (...dirs: string[]) => (file: string): boolean => dirs.some(dir => file.startsWith(`${join(SRC, dir)}/`))
+
+/** The imports of files matching `from` that lead to files matching `to`, as "file -> import". */
+function crossings (edges: Map<string, string[]>, from: (file: string) => boolean, to: (file: string) => boolean): string[] {
+  return [...edges].flatMap(([file, imports]) => from(file)
+    ? imports.filter(to).map(i => `${rel(file)} -> ${rel(i)}`)
+    : [])
+}
+
+/**
+ * The files matching `to` that files matching `from` reach, directly or through other files
+ * of the graph, each as its shortest import chain "a -> b -> c" (a breadth-first walk from
+ * all of `from` at once, which stops at the files matching `to`).
+ */
+function reaches (edges: Map<string, string[]>, from: (file: string) => boolean, to: (file: string) => boolean): string[] {
+  const cameFrom = new Map<string, string | undefined>()
+  const queue = [...edges.keys()].filter(from).sort()
+  for (const start of queue) cameFrom.set(start, undefined)
+  const found: string[] = []
+  for (let i = 0; i < queue.length; i++) {
+    const file = queue[i] as string
+    if (to(file)) {
+      const chain: string[] = []
+      for (let at: string | undefined = file; at !== undefined; at = cameFrom.get(at)) chain.unshift(rel(at))
+      found.push(chain.join(' -> '))
+      continue
+    }
+    for (const next of [...(edges.get(file) ?? [])].sort()) {
+      if (cameFrom.has(next)) continue
+      cameFrom.set(next, file)
+      queue.push(next)
+    }
+  }
+  return found
+}
+
+/** The swarm and demo tooling: who may import it, how, and what it may not reach. */
+const SWARM = {
+  files: under('swarm'),
+  entry: join(SRC, 'swarm', 'index.ts'),
+  importers: under('cli', 'swarm'),
+  tracker: under('service', 'metrics', 'http', 'web')
+}
+
+/** Where the swarm and the tracker meet, as "file -> import" or an import chain; none in a sound graph. */
+function swarmBoundaryProblems (edges: Map<string, string[]>): { importedBy: string[], notThroughEntry: string[], reachesTracker: string[] } {
+  return {
+    importedBy: crossings(edges, file => !SWARM.importers(file), SWARM.files),
+    notThroughEntry: crossings(edges, file => !SWARM.files(file), file => SWARM.files(file) && file !== SWARM.entry),
+    reachesTracker: reaches(edges, SWARM.files, SWARM.tracker)
+  }
+}
+
 describe('the architecture of src/', () => {
   it('reads every file of src/ and its imports', () => {
     expect(graph.size).toBeGreaterThan(50)
@@ -84,16 +141,57 @@ describe('the architecture of src/', () => {
   })
 
   it('keeps the tracker pure: src/tracker imports nothing outside src/tracker', () => {
-    const outside = [...graph].flatMap(([file, imports]) => file.startsWith(join(SRC, 'tracker/'))
-      ? imports.filter(i => !i.startsWith(join(SRC, 'tracker/'))).map(i => `${rel(file)} -> ${rel(i)}`)
-      : [])
-    expect(outside).toEqual([])
+    const tracker = under('tracker')
+    expect(crossings(graph, tracker, i => !tracker(i))).toEqual([])
   })
 
   it('never imports test/ or bench/ from src/', () => {
-    const wrong = [...graph].flatMap(([file, imports]) => imports
-      .filter(i => !i.startsWith(`${SRC}/`))
-      .map(i => `${rel(file)} -> ${rel(i)}`))
-    expect(wrong).toEqual([])
+    expect(crossings(graph, () => true, i => !i.startsWith(`${SRC}/`))).toEqual([])
+  })
+
+  it('keeps the swarm and demo tooling apart from the tracker', () => {
+    // The rule holds on the real graph, which has a swarm the CLI imports.
+    expect(swarmBoundaryProblems(graph)).toEqual({ importedBy: [], notThroughEntry: [], reachesTracker: [] })
+    expect(crossings(graph, under('cli'), SWARM.files).length).toBeGreaterThan(0)
+    expect([...graph.keys()].filter(SWARM.files).length).toBeGreaterThan(5)
+    // src/swarm/index.ts says so.
+    const header = /^\/\*\*[\s\S]*?\*\//.exec(readFileSync(SWARM.entry, 'utf8'))?.[0] ?? ''
+    for (const phrase of ['src/cli/', 'src/service', 'src/metrics', 'src/http', 'src/web', 'test/unit/architecture.test.ts']) {
+      expect(header, phrase).toContain(phrase)
+    }
+  })
+
+  it('finds every way the swarm and the tracker could meet (negative control)', () => {
+    const file = (path: string): string => join(SRC, path)
+    const synthetic = new Map([
+      // allowed: the CLI through the entry point, the swarm's own files, the config
+      [file('cli/demo-command.ts'), [file('swarm/index.ts')]],
+      [file('swarm/index.ts'), [file('swarm/plan.ts'), file('swarm/options.ts')]],
+      [file('swarm/plan.ts'), [file('swarm/prng.ts')]],
+      [file('swarm/prng.ts'), []],
+      // the tracker's service imports the swarm
+      [file('service/peer-tracker-service.ts'), [file('swarm/index.ts')]],
+      // the CLI goes around the entry point
+      [file('cli/swarm-command.ts'), [file('swarm/plan.ts')]],
+      // the swarm reaches the metrics through the config, and the HTTP server directly
+      [file('swarm/options.ts'), [file('config.ts'), file('http/server.ts')]],
+      [file('config.ts'), [file('metrics/definitions.ts')]],
+      [file('metrics/definitions.ts'), []],
+      [file('http/server.ts'), []]
+    ])
+    expect(swarmBoundaryProblems(synthetic)).toEqual({
+      importedBy: ['src/service/peer-tracker-service.ts -> src/swarm/index.ts'],
+      notThroughEntry: ['src/cli/swarm-command.ts -> src/swarm/plan.ts'],
+      reachesTracker: [
+        'src/swarm/options.ts -> src/http/server.ts',
+        'src/swarm/options.ts -> src/config.ts -> src/metrics/definitions.ts'
+      ]
+    })
+    // Without the bad edges, nothing is found.
+    synthetic.delete(file('service/peer-tracker-service.ts'))
+    synthetic.set(file('cli/swarm-command.ts'), [file('swarm/index.ts')])
+    synthetic.set(file('swarm/options.ts'), [file('config.ts')])
+    synthetic.set(file('config.ts'), [])
+    expect(swarmBoundaryProblems(synthetic)).toEqual({ importedBy: [], notThroughEntry: [], reachesTracker: [] })
   })
 })

@@ -1,0 +1,35 @@
+/**
+ * The Dockerfile read as text (no Docker here): pinned base image, multi-stage, non-root,
+ * a healthcheck on /-/healthy where the tracker serves, and a .dockerignore that lets in
+ * only what the build needs. compose.test.ts checks the services built from it, and
+ * tracker-services.test.ts runs the demo service as its container would.
+ */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { execForm, imageEnvironment } from './support/dockerfile.js'
+import { PATHS, REPO_ROOT } from './support/paths.js'
+
+describe('Dockerfile', () => {
+  it('builds a non-root, pinned, multi-stage image with a healthcheck on /-/healthy', async () => {
+    const dockerfile = await readFile(PATHS.dockerfile, 'utf8')
+    const image = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1] ?? ''
+    expect(image).toMatch(/^node:(22|24)\.\d+\.\d+-bookworm-slim$/)
+    expect(dockerfile.match(/^FROM \$\{NODE_IMAGE\} AS \w+$/gm)).toHaveLength(2)
+    expect(dockerfile).toMatch(/^RUN npm ci\b/m)
+    expect(dockerfile).toMatch(/npm run build/)
+    expect(dockerfile).toMatch(/npm prune --omit=dev/)
+    expect(dockerfile).toMatch(/^USER node$/m)
+    expect(dockerfile).toMatch(/^EXPOSE 9089 4001$/m)
+    const [command, flag, script] = execForm(dockerfile, 'HEALTHCHECK')
+    expect([command, flag]).toEqual(['node', '-e'])
+    expect(script).toContain('/-/healthy')
+    expect(script).toContain('process.env.LIBP2P_TRACKER_WEB_LISTEN_ADDRESS')
+    // The image serves on every interface unless told otherwise.
+    expect(imageEnvironment(dockerfile).LIBP2P_TRACKER_WEB_LISTEN_ADDRESS).toBe('0.0.0.0:9089')
+    expect(execForm(dockerfile, 'CMD').some((a) => a.startsWith('--web.listen-address'))).toBe(false)
+    const dockerignore = await readFile(join(REPO_ROOT, '.dockerignore'), 'utf8')
+    expect(dockerignore).toMatch(/^\*$/m)
+    expect(dockerignore).toMatch(/^!src\/$/m)
+  })
+})
