@@ -18,8 +18,9 @@
  * test/stack/dashboard.test.ts checks the result and runs `--check`.
  */
 import { fileURLToPath } from 'node:url'
-import { DashboardCursorSync, defaultDashboard } from '@grafana/schema'
+import { DashboardCursorSync } from '@grafana/schema'
 import type { AnnotationQuery, Dashboard } from '@grafana/schema'
+import { SCHEMA_VERSION } from './generator/schema-version.js'
 import { writeOrCheck } from './generator/output.js'
 import { layout } from './generator/panels.js'
 import { DATASOURCE, type PrometheusAnnotationFields } from './generator/queries.js'
@@ -38,8 +39,6 @@ import { datasourceVariable, labelVariable } from './generator/variables.js'
 
 const OUTPUT = fileURLToPath(new URL('./dashboards/libp2p-peer-tracker.json', import.meta.url))
 
-/** The dashboard schema version of the @grafana/schema release the panels are typed against. */
-const SCHEMA_VERSION: number = defaultDashboard.schemaVersion ?? (() => { throw new Error('@grafana/schema declares no dashboard schemaVersion') })()
 
 const restarts: AnnotationQuery & PrometheusAnnotationFields = {
   name: 'Tracker restarts',

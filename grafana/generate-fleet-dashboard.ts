@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url'
 import { BigValueGraphMode, DashboardCursorSync, LegendDisplayMode } from '@grafana/schema'
 import type { Dashboard } from '@grafana/schema'
 import { writeOrCheck } from './generator/output.js'
+import { SCHEMA_VERSION } from './generator/schema-version.js'
 import { HALF, THIRD, bargauge, layout, row, stat as statPanel, table, timeseries as timeseriesPanel, type Draft } from './generator/panels.js'
 import { filteredBy } from './generator/queries.js'
 import { datasourceVariable, labelVariable } from './generator/variables.js'
@@ -253,7 +254,7 @@ const dashboard = {
   fiscalYearStartMonth: 0,
   liveNow: false,
   refresh: '1m',
-  schemaVersion: 39,
+  schemaVersion: SCHEMA_VERSION,
   version: 1,
   time: { from: 'now-6h', to: 'now' },
   timepicker: {},
