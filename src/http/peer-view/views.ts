@@ -67,6 +67,10 @@ export function overviewView (account: PeerViewAccount, peerApi: boolean, wallNo
 
 export const TABLE_SORTS = ['peerId', 'agent', 'direction', 'transport', 'age', 'rtt', 'sessions', 'flapping'] as const
 export type TableSort = typeof TABLE_SORTS[number]
+/** The order of each column when none is asked for: the most telling peers first. */
+export const DEFAULT_ORDER: Readonly<Record<TableSort, 'asc' | 'desc'>> = {
+  peerId: 'asc', agent: 'asc', direction: 'asc', transport: 'asc', age: 'desc', rtt: 'asc', sessions: 'desc', flapping: 'desc'
+}
 export const DEFAULT_TABLE_LIMIT = 50
 export const MAX_TABLE_LIMIT = 500
 export const MAX_FILTER_CHARS = 128
@@ -121,7 +125,7 @@ export function parsePeerTableQuery (query: Record<string, unknown>): { query: P
   const sort = one(query, 'sort') ?? 'age'
   if (typeof sort !== 'string') return sort
   if (!(TABLE_SORTS as readonly string[]).includes(sort)) return { error: `sort: must be one of ${TABLE_SORTS.join(', ')}` }
-  const order = one(query, 'order') ?? 'desc'
+  const order = one(query, 'order') ?? DEFAULT_ORDER[sort as TableSort]
   if (typeof order !== 'string') return order
   if (order !== 'asc' && order !== 'desc') return { error: 'order: must be asc or desc' }
   const limitText = one(query, 'limit') ?? String(DEFAULT_TABLE_LIMIT)
