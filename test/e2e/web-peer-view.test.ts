@@ -154,12 +154,13 @@ describe('the peer view in a real browser', () => {
     const closedOnPage = async (): Promise<number> => Number((await text(page, '#sessions-total')).split('/')[1]?.replaceAll(',', '') ?? 'NaN')
     // Coming: rows in the table; going: sessions closed, counted on the page.
     await expect.poll(async () => (await rowIds(page)).length, PAGE_WAIT).toBeGreaterThan(0)
-    await expect.poll(closedOnPage, { ...PAGE_WAIT, timeout: 60_000 }).toBeGreaterThan(0)
+    const churnWait = { ...PAGE_WAIT, timeout: SCREENSHOTS ? 180_000 : 60_000 }
+    await expect.poll(closedOnPage, churnWait).toBeGreaterThan(0)
     const before = new Set(await rowIds(page))
     await expect.poll(async () => {
       const now = new Set(await rowIds(page))
       return [...before].some(id => !now.has(id)) && [...now].some(id => !before.has(id))
-    }, { ...PAGE_WAIT, timeout: 60_000 }).toBe(true)
+    }, churnWait).toBe(true)
     if (SCREENSHOTS) {
       // A picture worth keeping: an hour's chart has a few minutes in it, the churn chart whole minutes.
       await expect.poll(async () => await page.locator('#churn-hint').isHidden(), { interval: 1000, timeout: 200_000 }).toBe(true)
@@ -172,7 +173,7 @@ describe('the peer view in a real browser', () => {
     run.process.kill('SIGINT')
     expect((await run.exited).code).toBe(0)
     expect(problems).toEqual([])
-  }, SCREENSHOTS ? 400_000 : 120_000)
+  }, SCREENSHOTS ? 700_000 : 120_000)
 
   it('works behind TLS and basic auth (assets included); --web.disable-peer-api hides the table and says why', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'peer-view-tls-'))
