@@ -79,7 +79,7 @@ describe('the peer view in a real browser', () => {
     await waitFor('the tracker to identify the three peers', async () => {
       const rows = await (await fetch(`${run.url}/api/v1/peer-table`)).json() as { rows: Array<{ agentVersion: string | null }> }
       return rows.rows.length === 3 && rows.rows.every(r => r.agentVersion !== null)
-    })
+    }, 30_000)
 
     const { page, problems } = await openWatchedPage(browser)
     await page.goto(`${run.url}/`)
@@ -132,7 +132,7 @@ describe('the peer view in a real browser', () => {
     expect(await connectedPeersMetric(run.url)).toBe(2)
     await expect.poll(async () => await page.locator('#peer-detail').getAttribute('data-connected'), PAGE_WAIT).toBe('false')
     expect(await text(page, '#detail-history tbody tr:first-child td:nth-child(2)')).not.toBe('open')
-    expect(CLOSE_REASONS as readonly string[]).toContain(await text(page, '#detail-history tbody tr:first-child td:nth-child(5)'))
+    await expect.poll(async () => (CLOSE_REASONS as readonly string[]).includes(await text(page, '#detail-history tbody tr:first-child td:nth-child(5)')), PAGE_WAIT).toBe(true)
     await page.click('#detail-close')
     await page.locator('#peer-detail').waitFor({ state: 'hidden', timeout: PAGE_WAIT.timeout })
     await nextRefresh(page)

@@ -206,8 +206,18 @@
     const id = state.detailId
     if (id === null) return
     const seq = ++state.detailSeq
-    const d = await getJson(`/api/v1/peers/${encodeURIComponent(id)}`)
+    const response = await fetch(`/api/v1/peers/${encodeURIComponent(id)}`, { headers: { accept: 'application/json' }, cache: 'no-store', credentials: 'same-origin' })
     if (seq !== state.detailSeq || id !== state.detailId) return
+    if (response.status === 404) {
+      // Neither connected nor remembered any more (--tracker.history-peers): say so and stop asking.
+      state.detailId = null
+      byId('detail-title').textContent = `Peer ${shortId(id)}: no longer connected or remembered`
+      byId('detail-facts').replaceChildren()
+      byId('detail-history').tBodies[0].replaceChildren()
+      return
+    }
+    if (!response.ok) throw new Error(`/api/v1/peers/{id} answered ${response.status}`)
+    const d = await response.json()
     const section = byId('peer-detail')
     section.dataset.peerId = d.peerId
     section.dataset.connected = String(d.connected)
