@@ -91,8 +91,22 @@
     return Math.max(280, byId(id).clientWidth)
   }
 
+  /** Time labels as 24-hour clock times (seconds only when the ticks are less than a minute apart). */
+  function clockLabels (_u, splits) {
+    const step = splits.length > 1 ? splits[1] - splits[0] : 60
+    const format = { hour: '2-digit', minute: '2-digit', hour12: false }
+    if (step < 60) format.second = '2-digit'
+    return splits.map(s => new Date(s * 1000).toLocaleTimeString('en-GB', format))
+  }
+
   function makeCharts () {
-    const common = (id) => ({ width: chartWidth(id), height: 220, legend: { show: true }, cursor: { drag: { x: false, y: false } } })
+    const common = (id) => ({
+      width: chartWidth(id),
+      height: 220,
+      legend: { show: true },
+      cursor: { drag: { x: false, y: false } },
+      axes: [{ values: clockLabels, space: 90 }, {}]
+    })
     const peers = new uPlot({
       ...common('chart-peers'),
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] } },
@@ -101,7 +115,11 @@
     const bar = (align) => uPlot.paths.bars({ size: [0.4, 24], align })
     const churn = new uPlot({
       ...common('chart-churn'),
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] } },
+      scales: {
+        // Half a minute of room on each side, so the first and last minutes' bars are whole.
+        x: { time: true, range: (_u, min, max) => min === null || max === null ? [Date.now() / 1000 - 600, Date.now() / 1000] : [min - 30, max + 30] },
+        y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] }
+      },
       series: [{},
         { label: 'Opened', stroke: '#16a34a', fill: 'rgba(22, 163, 74, 0.55)', paths: bar(-1), points: { show: false } },
         { label: 'Closed', stroke: '#dc2626', fill: 'rgba(220, 38, 38, 0.55)', paths: bar(1), points: { show: false } }]
