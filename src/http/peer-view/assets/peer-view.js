@@ -1,4 +1,5 @@
 // The live peer view (served at /peer-view/peer-view.js; no build step, no dependency but uPlot).
+// Type-checked by `npm run typecheck` (tsconfig.browser.json: checkJs with the DOM library).
 // Polls the tracker's JSON every few seconds and redraws in place. Never writes HTML from data:
 // agent strings and addresses come from peers, so they go in as text only.
 'use strict'
@@ -12,6 +13,10 @@
   const body = document.body
   const peerApi = body.dataset.peerApi === 'on'
   const byId = (id) => document.getElementById(id)
+  const tableById = (id) => /** @type {HTMLTableElement} */ (byId(id))
+  const buttonById = (id) => /** @type {HTMLButtonElement} */ (byId(id))
+  /** uPlot, loaded before this script by its own <script> element. */
+  const UPlot = /** @type {typeof import('uplot')} */ (/** @type {any} */ (window).uPlot)
 
   const state = {
     sort: 'age',
@@ -94,6 +99,7 @@
   /** Time labels as 24-hour clock times (seconds only when the ticks are less than a minute apart). */
   function clockLabels (_u, splits) {
     const step = splits.length > 1 ? splits[1] - splits[0] : 60
+    /** @type {Intl.DateTimeFormatOptions} */
     const format = { hour: '2-digit', minute: '2-digit', hour12: false }
     if (step < 60) format.second = '2-digit'
     return splits.map(s => new Date(s * 1000).toLocaleTimeString('en-GB', format))
@@ -107,13 +113,13 @@
       cursor: { drag: { x: false, y: false } },
       axes: [{ values: clockLabels, space: 90 }, {}]
     })
-    const peers = new uPlot({
+    const peers = new UPlot({
       ...common('chart-peers'),
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] } },
       series: [{}, { label: 'Connected peers', stroke: '#2563eb', fill: 'rgba(37, 99, 235, 0.12)', width: 2, value: (_u, v) => v === null ? '–' : num(v) }]
     }, [[], []], byId('chart-peers'))
-    const bar = (align) => uPlot.paths.bars({ size: [0.4, 24], align })
-    const churn = new uPlot({
+    const bar = (align) => UPlot.paths.bars({ size: [0.4, 24], align })
+    const churn = new UPlot({
       ...common('chart-churn'),
       scales: {
         // Half a minute of room on each side, so the first and last minutes' bars are whole.
@@ -188,7 +194,7 @@
       return
     }
     state.total = t.total
-    const tbody = byId('peers').tBodies[0]
+    const tbody = tableById('peers').tBodies[0]
     if (t.rows.length === 0) {
       const tr = el('tr')
       const td = el('td', t.filter === '' ? 'No peers connected.' : 'No connected peer matches the filter.', 'muted')
@@ -201,10 +207,10 @@
     const first = t.rows.length === 0 ? 0 : t.offset + 1
     const filtered = t.filter === '' ? '' : ` (filtered from ${num(t.connectedPeers)})`
     byId('page-info').textContent = `${num(first)}–${num(t.offset + t.rows.length)} of ${num(t.total)}${filtered}`
-    byId('page-prev').disabled = t.offset === 0
-    byId('page-next').disabled = t.offset + t.rows.length >= t.total
-    for (const th of byId('peers').tHead.rows[0].cells) {
-      const key = th.firstElementChild.dataset.sort
+    buttonById('page-prev').disabled = t.offset === 0
+    buttonById('page-next').disabled = t.offset + t.rows.length >= t.total
+    for (const th of tableById('peers').tHead.rows[0].cells) {
+      const key = /** @type {HTMLElement} */ (th.firstElementChild).dataset.sort
       if (key === state.sort) th.setAttribute('aria-sort', state.order === 'asc' ? 'ascending' : 'descending')
       else th.removeAttribute('aria-sort')
     }
@@ -231,7 +237,7 @@
       state.detailId = null
       byId('detail-title').textContent = `Peer ${shortId(id)}: no longer connected or remembered`
       byId('detail-facts').replaceChildren()
-      byId('detail-history').tBodies[0].replaceChildren()
+      tableById('detail-history').tBodies[0].replaceChildren()
       return
     }
     if (!response.ok) throw new Error(`/api/v1/peers/{id} answered ${response.status}`)
@@ -252,7 +258,7 @@
     }
     fact(dl, 'RTT', rtt(d.rttMs))
     fact(dl, 'Sessions', `${num(d.sessions)}${d.flapping ? ', flapping' : ''}`)
-    const tbody = byId('detail-history').tBodies[0]
+    const tbody = tableById('detail-history').tBodies[0]
     tbody.replaceChildren(...d.history.map(h => {
       const tr = el('tr')
       tr.append(el('td', time(h.start)), el('td', h.end === null ? 'open' : time(h.end)), el('td', duration(h.durationSeconds), 'num'), el('td', h.direction), el('td', h.closeReason ?? (h.end === null ? '–' : 'unknown')))
@@ -263,7 +269,7 @@
 
   function openDetail (peerId) {
     state.detailId = peerId
-    for (const tr of byId('peers').tBodies[0].rows) tr.classList.toggle('selected', tr.dataset.peerId === peerId)
+    for (const tr of tableById('peers').tBodies[0].rows) tr.classList.toggle('selected', tr.dataset.peerId === peerId)
     refreshDetail().then(() => { byId('peer-detail').scrollIntoView({ block: 'nearest' }) }, showError)
   }
 
@@ -289,6 +295,7 @@
 
   if (peerApi) {
     for (const button of document.querySelectorAll('#peers thead button[data-sort]')) {
+      if (!(button instanceof HTMLButtonElement)) continue
       button.addEventListener('click', () => {
         const key = button.dataset.sort
         if (state.sort === key) state.order = state.order === 'asc' ? 'desc' : 'asc'
@@ -301,20 +308,20 @@
     byId('peer-filter').addEventListener('input', (event) => {
       clearTimeout(debounce)
       debounce = setTimeout(() => {
-        state.filter = event.target.value.trim()
+        state.filter = /** @type {HTMLInputElement} */ (event.target).value.trim()
         state.offset = 0
         refreshTable().catch(showError)
       }, FILTER_DEBOUNCE_MS)
     })
     byId('page-prev').addEventListener('click', () => { state.offset = Math.max(0, state.offset - PAGE_SIZE); refreshTable().catch(showError) })
     byId('page-next').addEventListener('click', () => { state.offset += PAGE_SIZE; refreshTable().catch(showError) })
-    const tbody = byId('peers').tBodies[0]
+    const tbody = tableById('peers').tBodies[0]
     tbody.addEventListener('click', (event) => {
-      const tr = event.target.closest('tr[data-peer-id]')
+      const tr = /** @type {HTMLElement | null} */ (/** @type {Element} */ (event.target).closest('tr[data-peer-id]'))
       if (tr !== null) openDetail(tr.dataset.peerId)
     })
     tbody.addEventListener('keydown', (event) => {
-      const tr = event.target.closest('tr[data-peer-id]')
+      const tr = /** @type {HTMLElement | null} */ (/** @type {Element} */ (event.target).closest('tr[data-peer-id]'))
       if (tr !== null && (event.key === 'Enter' || event.key === ' ')) { event.preventDefault(); openDetail(tr.dataset.peerId) }
     })
     byId('detail-close').addEventListener('click', () => {
