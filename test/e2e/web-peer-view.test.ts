@@ -5,8 +5,8 @@
  * printed URL shows the swarm coming and going; behind TLS and basic auth with
  * --web.disable-peer-api the page works and says why there is no table. Every test fails on
  * any console error or warning, page error, failed request, HTTP error or CSP violation.
- * Screenshots go to a temporary folder, or to docs/images/ with PEER_VIEW_SCREENSHOTS=1
- * (`npm run screenshots`).
+ * Screenshots go to a temporary folder; with PEER_VIEW_SCREENSHOTS=1 (`npm run screenshots`)
+ * the demo's goes to docs/images/peer-view.png.
  */
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -167,7 +167,7 @@ describe('the peer view in a real browser', () => {
       await expect.poll(async () => await refreshes(page), { interval: 1000, timeout: 300_000 }).toBeGreaterThan(40)
     }
     await nextRefresh(page)
-    const file = join(screenshotDir(), 'peer-view.png')
+    const file = join(screenshotDir(true), 'peer-view.png')
     writeFileSync(file, await page.screenshot({ fullPage: true }))
     expect(statSync(file).size).toBeGreaterThan(20_000)
     run.process.kill('SIGINT')

@@ -53,12 +53,13 @@ export async function openWatchedPage (browser: Browser, options: BrowserContext
 }
 
 /**
- * Where a test writes its screenshots: docs/images/ when PEER_VIEW_SCREENSHOTS=1 (`npm run
- * screenshots`), else a fresh temporary folder, so `npm test` never changes the tree.
+ * Where a test writes a screenshot: docs/images/ for the one the docs show (`docs`) when
+ * PEER_VIEW_SCREENSHOTS=1 (`npm run screenshots`), else a fresh temporary folder, so `npm test`
+ * never changes the tree.
  */
 let shots: string | undefined
-export function screenshotDir (): string {
-  if (process.env.PEER_VIEW_SCREENSHOTS === '1') {
+export function screenshotDir (docs = false): string {
+  if (docs && process.env.PEER_VIEW_SCREENSHOTS === '1') {
     const dir = fileURLToPath(new URL('../../docs/images/', import.meta.url))
     mkdirSync(dir, { recursive: true })
     return dir
