@@ -4,7 +4,11 @@
 // agent strings and addresses come from peers, so they go in as text only.
 'use strict'
 ;(() => {
-  const REFRESH_MS = 5000
+  /** Every 5 s, or every ?refresh=N seconds (1 to 60). */
+  const REFRESH_MS = (() => {
+    const asked = Number(new URLSearchParams(window.location.search).get('refresh'))
+    return Number.isFinite(asked) && asked >= 1 && asked <= 60 ? Math.round(asked * 1000) : 5000
+  })()
   const FILTER_DEBOUNCE_MS = 250
   const PAGE_SIZE = 50
   /** The order a column starts in when first clicked. */
