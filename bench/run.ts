@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (`-- --quick` for a shorter run): runs B1..B6, prints the table and writes
+ * `npm run bench` (`-- --quick` for a shorter run): runs B1..B7, prints the table and writes
  * BENCHMARKS.md with the machine and the date. Each figure is the median of several runs;
  * comparisons are measured side by side in the same run.
  */
@@ -11,6 +11,7 @@ import { eventsPerSecondDirect, eventsPerSecondViaAdapter } from './b1-events.js
 import { b2, b2b } from './b2-metrics-http.js'
 import { hold } from './b4-real-peers.js'
 import { churn } from './b5-churn.js'
+import { b7, b7Section } from './b7-peer-view.js'
 import { writeSection } from './benchmarks-file.js'
 import { fmt, machine, median } from './stats.js'
 import type { B2Result, B2bResult } from './b2-metrics-http.js'
@@ -95,6 +96,10 @@ async function main (): Promise<void> {
   process.stdout.write(`\n${table}\n`)
   const doc = report(started, m, table, { b1, b2Results, b2bResult, b3, b3Runs, plain, tracker, prom, b5 })
   writeSection('bench', doc)
+  log('B7 the peer view\'s JSON at 5,000 peers (its own section of BENCHMARKS.md)')
+  const b7Started = new Date()
+  const b7Machine = machine()
+  writeSection('peer-view', b7Section(await b7(5000, quick ? 50 : 200), b7Started, quick, b7Machine))
   log('wrote BENCHMARKS.md')
   process.exit(0)
 }

@@ -7,6 +7,9 @@
  */
 import { ConfigError } from './config.js'
 import { boundAddress, createHttpApp, listen } from './http/server.js'
+import { DEFAULT_HISTORY_CAPACITY, DEFAULT_SAMPLE_INTERVAL_MS, PeerCountHistory } from './http/peer-view/peer-count-history.js'
+import { HistorySampler } from './http/peer-view/history-sampler.js'
+import { peerViewRouter } from './http/peer-view/routes.js'
 import { ProcessMetrics } from './metrics/process-metrics.js'
 import { MetricsScraper } from './metrics/scrape.js'
 import { startBootstrapKeeper } from './p2p/bootstrap-peers.js'
@@ -92,6 +95,13 @@ export async function startTracker (config: Config, log: Logger, options: StartO
   const tracker = peerTracker.account
   let ready = false
 
+  // Peer view (the page at /): the connected-peer count sampled every 5 s for an hour, started and stopped with the server.
+  const peerCountHistory = new PeerCountHistory({ capacity: DEFAULT_HISTORY_CAPACITY, intervalMs: DEFAULT_SAMPLE_INTERVAL_MS, clock: { now: Date.now } })
+  const historySampler = new HistorySampler({
+    history: peerCountHistory,
+    read: () => ({ peers: tracker.connectedPeers, opened: tracker.totalConnects(), closed: tracker.totalDisconnects() }),
+    onError: (err) => { reliability.internalErrors.count('http'); log.error({ err, component: 'peer_view_history' }, 'error while sampling the peer count') }
+  })
   const app = createHttpApp({
     telemetryPath: config.web.telemetryPath,
     scraper: new MetricsScraper(peerTracker, config.web.disableExporterMetrics ? undefined : new ProcessMetrics()),
@@ -109,7 +119,13 @@ export async function startTracker (config: Config, log: Logger, options: StartO
       ...(webConfig === undefined ? [] : [accessControl(webConfig)])
     ],
     peerApiEnabled: !config.webAccess.disablePeerApi,
-    onInternalError: () => { reliability.internalErrors.count('http') }
+    onInternalError: () => { reliability.internalErrors.count('http') },
+    peerView: peerViewRouter({
+      account: { tracker, insight: peerTracker.insight, monitorRtts: () => peerTracker.monitorRtts() },
+      history: peerCountHistory,
+      page: () => ({ name: NAME, version: VERSION, peerId: node.peerId.toString(), telemetryPath: config.web.telemetryPath }),
+      peerApiEnabled: !config.webAccess.disablePeerApi
+    })
   })
 
   const tls = webConfig === undefined ? undefined : httpsServerOptions(webConfig.current())
@@ -123,6 +139,7 @@ export async function startTracker (config: Config, log: Logger, options: StartO
     throw listenError(err)
   }
   ready = true
+  historySampler.start() // peer view
   log.info({ peerId: node.peerId.toString(), identityFile: config.p2p.identityFile, identityCreated: identity.created }, 'libp2p node started')
   for (const addr of node.getMultiaddrs()) log.info({ addr: addr.toString() }, 'listening for peers')
   const http = boundAddress(server)
@@ -141,6 +158,7 @@ export async function startTracker (config: Config, log: Logger, options: StartO
       clearInterval(reportTimer)
       stopKeeper()
       const serverClosed = closeServer(server) // stop accepting; requests in flight finish
+      historySampler.stop() // peer view
       log.info(peerReport(tracker, config.tracker.reportPeers), 'final peer report')
       await node.stop() // closes every connection: each peer's disconnect is logged and counted
       await serverClosed

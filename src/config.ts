@@ -309,7 +309,7 @@ function parseTelemetryPath (value: string): string {
   if (!value.startsWith('/') || /[\s?#]/.test(value)) {
     throw new ConfigError(`--web.telemetry-path: "${value}" must be a path starting with / (for example /metrics)`)
   }
-  if (value === '/' || value.startsWith('/-/') || value.startsWith('/api/')) {
+  if (value === '/' || value.startsWith('/-/') || value.startsWith('/api/') || value.startsWith('/peer-view/')) {
     throw new ConfigError(`--web.telemetry-path: "${value}" collides with the landing page, health or API paths`)
   }
   return value

@@ -70,6 +70,7 @@ async function runDemo (options: DemoOptions): Promise<void> {
   out(`libp2p-peer-tracker demo: the tracker and ${swarmOptions.peers} local peers (seed "${swarmOptions.seed}"), offline on 127.0.0.1.`)
   out(`  ${swarm.listeners.length} peers listen and are the tracker's bootstrap peers; the others dial in. They come and go.`)
   out('')
+  out(`  peer view    ${base}/   (open it in a browser: the peers coming and going, live)`)
   out(`  metrics      ${base}${config.web.telemetryPath}`)
   out(`  peers        ${base}/api/v1/peers`)
   out(`  status       ${base}/api/v1/status`)

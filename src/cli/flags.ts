@@ -44,7 +44,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'log.format', arg: 'format', help: `json or logfmt (default "${DEFAULTS['log.format']}")` },
   { flag: 'web.config.file', arg: 'path', help: 'exporter-toolkit web config file (YAML): TLS, basic auth, security headers, rate limit; changes apply without a restart unless they weaken security (see the README)' },
   { flag: 'web.max-requests', arg: 'n', help: `requests served at once; more get 503; 0 for no limit (default ${DEFAULTS['web.max-requests']})` },
-  { flag: 'web.disable-peer-api', help: 'answer 404 on /api/v1/peers (it lists peers\' IP addresses)' },
+  { flag: 'web.disable-peer-api', help: 'answer 404 on /api/v1/peers and /api/v1/peer-table, and show no peer table at / (they list peers\' IP addresses)' },
   { flag: 'p2p.allow-cidr', arg: 'cidr', repeatable: true, help: 'only these IP ranges may connect or be dialled, e.g. 10.0.0.0/8; repeat for several (default: all)' },
   { flag: 'p2p.deny-cidr', arg: 'cidr', repeatable: true, help: 'IP ranges refused both ways, before any handshake; wins over --p2p.allow-cidr; repeat for several' },
   { flag: 'p2p.peer-store-max-age', arg: 'duration', help: `how long libp2p's peer store keeps a peer that is not connected: a record not updated for this long, with no address observed within min(this, 1h), is deleted at the next sweep (every min(10m, this/2)); at least 1m; libp2p's own default (default ${DEFAULTS['p2p.peer-store-max-age']})` }

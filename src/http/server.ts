@@ -41,6 +41,8 @@ export interface HttpSources {
   peerApiEnabled?: boolean
   /** Told of each request that failed inside the tracker (answered 500). */
   onInternalError?: () => void
+  /** The peer view (src/http/peer-view/routes.ts): `/`, its assets and JSON. Without it `/` is the plain landing page. */
+  peerView?: express.Router
 }
 
 /** Plain HTTP, or HTTPS when the web config file has tls_server_config. */
@@ -102,6 +104,7 @@ export function createHttpApp (sources: HttpSources): express.Express {
     app.use('/api/v1/peers', (_req, res) => { res.status(404).type('text').send('Not found.\n') })
   }
 
+  if (sources.peerView !== undefined) app.use(sources.peerView)
   app.get('/', (_req, res) => {
     res.type('html').send(landingPage(sources.landing()))
   })

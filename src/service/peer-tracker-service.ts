@@ -321,8 +321,11 @@ export class PeerTrackerService implements PeerTracker {
     for (const detach of this.detachers.splice(0).reverse()) detach()
   }
 
-  /** The lowest RTT libp2p's connection monitor last measured to each peer, in ms (shown before a sample). */
-  private monitorRtts (): (peerId: string) => number | undefined {
+  /**
+   * The lowest RTT libp2p's connection monitor last measured to each peer, in ms (shown before a
+   * sample). Internal like `account` and `insight`: the CLI's peer view reads it.
+   */
+  monitorRtts (): (peerId: string) => number | undefined {
     const rtts = new Map<string, number>()
     for (const connection of this.components.connectionManager.getConnections()) {
       const rtt = connection.rtt

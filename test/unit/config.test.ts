@@ -73,6 +73,7 @@ describe('buildConfig', () => {
     [{ 'web.listen-address': ':70000' }, '--web.listen-address: port 70000 is out of range 0-65535'],
     [{ 'web.telemetry-path': 'metrics' }, '--web.telemetry-path: "metrics" must be a path starting with / (for example /metrics)'],
     [{ 'web.telemetry-path': '/api/metrics' }, '--web.telemetry-path: "/api/metrics" collides with the landing page, health or API paths'],
+    [{ 'web.telemetry-path': '/peer-view/metrics' }, '--web.telemetry-path: "/peer-view/metrics" collides with the landing page, health or API paths'],
     [{ 'log.format': 'xml' }, '--log.format: "xml" is not one of json, logfmt'],
     [{ 'p2p.identity-file': ' ' }, '--p2p.identity-file: must not be empty']
   ])('rejects %j with one line naming the flag', (raw, message) => {
