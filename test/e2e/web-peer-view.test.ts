@@ -144,7 +144,7 @@ describe('the peer view in a real browser', () => {
   it('demo: the printed page URL shows the swarm\'s peers coming and going', async () => {
     const run = runCli(['demo', '--web.listen-address', '127.0.0.1:0', '--peers', SCREENSHOTS ? '30' : '10', ...(SCREENSHOTS ? [] : ['--time-scale', '0.1'])])
     cleanups.push(async () => { if (run.process.exitCode === null && run.process.signalCode === null) { run.process.kill('SIGKILL'); await run.exited } })
-    await waitFor('the demo to print the page URL', () => /peer view\s+http:\/\/\S+\//.test(run.stdout()))
+    await waitFor('the demo to print the page URL', () => /peer view\s+http:\/\/\S+\//.test(run.stdout()), 60_000)
     const url = (/peer view\s+(http:\/\/\S+\/)/.exec(run.stdout()) as RegExpExecArray)[1] as string
 
     const { page, problems } = await openWatchedPage(browser, { viewport: { width: 1280, height: 900 } })

@@ -82,7 +82,7 @@ export async function startCliTracker (args: string[], env: Record<string, strin
   await waitFor('the tracker to log where it serves metrics', () => {
     if (exitedEarly) throw new Error(`tracker exited early: ${run.stderr()}${run.stdout()}`)
     return run.logs().some(l => l.msg === 'serving metrics')
-  })
+  }, 45_000) // about 1 s when quiet; much longer with two test files and their peers on 2 cores
   const logs = run.logs()
   const serving = logs.find(l => l.msg === 'serving metrics') as { address: string }
   const started = logs.find(l => l.msg === 'libp2p node started') as { peerId: string }
