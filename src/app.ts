@@ -16,7 +16,7 @@ import { startBootstrapKeeper } from './p2p/bootstrap-peers.js'
 import { loadOrCreateIdentity } from './p2p/identity.js'
 import { createTrackerNode } from './p2p/node.js'
 import { peerReport } from './report.js'
-import { guardedTask } from './service/periodic-task.js'
+import { guardedTask, timerDelay } from './service/periodic-task.js'
 import { peerTrackerService } from './service/peer-tracker-service.js'
 import { sweepIntervalMs } from './service/peer-store-sweeper.js'
 import { DIRECTIONS } from './tracker/connection-labels.js'
@@ -147,7 +147,7 @@ export async function startTracker (config: Config, log: Logger, options: StartO
 
   const stopKeeper = startBootstrapKeeper(node, config.p2p.bootstrap, log)
   const reportTimer = config.tracker.reportIntervalMs > 0
-    ? setInterval(guardedTask('report', reliability, log, () => { log.info(peerReport(tracker, config.tracker.reportPeers), 'peer report') }), config.tracker.reportIntervalMs)
+    ? setInterval(guardedTask('report', reliability, log, () => { log.info(peerReport(tracker, config.tracker.reportPeers), 'peer report') }), timerDelay(config.tracker.reportIntervalMs))
     : undefined
   reportTimer?.unref()
 

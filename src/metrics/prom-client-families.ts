@@ -1,14 +1,21 @@
 /**
  * The tracker's families in a prom-client registry: one small object per family, registered
  * like a prom-client metric, whose get() reads one render of the same collectors the CLI's
- * /metrics uses. The render is taken at the first get() of a registry collection (prom-client
- * calls every metric's get() in one synchronous loop) and dropped on the next turn of the
- * event loop, so every family of one `registry.metrics()` describes one instant.
+ * /metrics uses. prom-client calls every metric's get() in one synchronous loop per
+ * `registry.metrics()` or `getMetricsAsJSON()`, so each family is read once per render: a render
+ * is taken at the first read of a family and shared by the other families; a family read again
+ * takes a new one (so a second render in the same event-loop turn sees the state as it is then),
+ * and a render is dropped on the next turn of the event loop at the latest. Every family of one
+ * render thus describes one instant, also for a consumer that reads the families one by one
+ * with awaits between them (within one event-loop turn).
  *
  * prom-client 15 renames each counter in place when it renders a registry whose content type
  * is OpenMetrics (`metric.name` loses `_total`), which would make a later text render lose
- * `_total`. These families keep their name in a getter that ignores assignment, and answer
- * get() with the name prom-client's own Counter would have for the registry's content type.
+ * `_total`. These families keep their name in a getter that ignores assignment. get() (what
+ * getMetricsAsJSON() returns, and what prom-client's cluster aggregation reads) always names a
+ * counter with `_total`, as it is registered; getForPromString() (what prom-client renders, when
+ * a metric has it) gives the name prom-client's own Counter would have for the registry's
+ * content type.
  */
 import { Registry } from 'prom-client'
 import { SampledFamiliesSink } from './sampled-families.js'
@@ -20,9 +27,11 @@ import type { Metric, RegistryContentType } from 'prom-client'
 /** One collection of the tracker's families into a sink. */
 export type Collect = (sink: MetricSink) => void
 
-/** Takes one render per event-loop turn; every family reads from it. */
+/** One render of every family, shared by the families of one registry render (see header). */
 class RenderSnapshot {
   private families: Map<string, SampledFamily> | undefined
+  /** The families already read from `families`: one read again starts a new render. */
+  private read = new Set<string>()
   private readonly collect: Collect
 
   constructor (collect: Collect) {
@@ -30,17 +39,23 @@ class RenderSnapshot {
   }
 
   family (name: string): SampledFamily | undefined {
-    if (this.families === undefined) {
+    if (this.families === undefined || this.read.has(name)) {
       const sink = new SampledFamiliesSink()
       this.collect(sink)
-      this.families = sink.families
-      setImmediate(() => { this.families = undefined })
+      const families = sink.families
+      this.families = families
+      this.read = new Set()
+      setImmediate(() => { if (this.families === families) this.families = undefined })
     }
+    this.read.add(name)
     return this.families.get(name)
   }
 }
 
-/** What prom-client reads of a registered family (get() is what it renders). */
+/** One family as prom-client reads it from get() or getForPromString(). */
+interface RenderedFamily { name: string, help: string, type: MetricDefinition['type'], aggregator: string, values: readonly SampledValue[] }
+
+/** What prom-client reads of a registered family (getForPromString() is what it renders, get() what it returns as JSON). */
 class RegisteredFamily {
   readonly type: MetricDefinition['type']
   readonly help: string
@@ -62,13 +77,21 @@ class RegisteredFamily {
     return this.definition.name
   }
 
-  /** prom-client's OpenMetrics render assigns the name without `_total` here: ignored (see get()). */
+  /** prom-client's OpenMetrics render assigns the name without `_total` here: ignored (see getForPromString()). */
   set name (_renamed: string) {}
 
-  get (): { name: string, help: string, type: MetricDefinition['type'], aggregator: string, values: readonly SampledValue[] } {
-    const name = this.type === 'counter' && this.registry.contentType === Registry.OPENMETRICS_CONTENT_TYPE
-      ? this.definition.name.replace(/_total$/, '')
-      : this.definition.name
+  /** The family as getMetricsAsJSON() returns it: named as registered (a counter with `_total`) in any registry. */
+  get (): RenderedFamily {
+    return this.rendered(this.definition.name)
+  }
+
+  /** The family as prom-client renders it: a counter without `_total` in an OpenMetrics registry (its samples get it back). */
+  getForPromString (): RenderedFamily {
+    const openMetrics = this.type === 'counter' && this.registry.contentType === Registry.OPENMETRICS_CONTENT_TYPE
+    return this.rendered(openMetrics ? this.definition.name.replace(/_total$/, '') : this.definition.name)
+  }
+
+  private rendered (name: string): RenderedFamily {
     return { name, help: this.help, type: this.type, aggregator: this.aggregator, values: this.snapshot.family(this.definition.name)?.values ?? [] }
   }
 

@@ -43,7 +43,10 @@ const NOT_A_DIAL = new Set(['dial-queue:already-connected', 'dial-queue:already-
  * in the queue (libp2p's `dial-queue:already-connected` / `already-in-dial-queue` progress
  * events; the dial it joined is counted once, by its first caller); a call on a node that is
  * not running (NotStartedError); and failures while `stopping()` (dials aborted by shutdown).
- * Returns a function that restores the connection manager.
+ * Returns a function that restores the connection manager. When something wrapped
+ * openConnection on top of this wrapper meanwhile (another tracker, the user's code), the
+ * original cannot be put back without removing that wrapper too: this one stays in the chain
+ * but only passes calls through, observing nothing.
  */
 export function observeDials (connectionManager: unknown, observer: DialObserver): () => void {
   const manager = connectionManager as { openConnection?: unknown } | undefined
@@ -59,7 +62,9 @@ export function observeDials (connectionManager: unknown, observer: DialObserver
       try { observer.onError?.(err) } catch { /* never into libp2p's dial path */ }
     }
   }
+  let detached = false
   const wrapped: OpenConnection = async function (this: unknown, target, options = {}) {
+    if (detached) return await original.call(this, target, options)
     let dialled = true
     const onProgress: ProgressHandler = (evt) => {
       if (NOT_A_DIAL.has(evt.type)) dialled = false
@@ -78,6 +83,7 @@ export function observeDials (connectionManager: unknown, observer: DialObserver
   }
   manager.openConnection = wrapped
   return () => {
+    detached = true
     if (manager.openConnection !== wrapped) return
     if (hadOwn) manager.openConnection = original
     else delete manager.openConnection

@@ -23,7 +23,7 @@ import { buildInfo } from '../version.js'
 import { attachInsight, attachTracker } from './libp2p-events.js'
 import { dhtRoutingTableSize, observeDials, peerStoreRecords } from './libp2p-internals.js'
 import { libp2pLogger } from './logger.js'
-import { guardedTask } from './periodic-task.js'
+import { guardedTask, timerDelay } from './periodic-task.js'
 import { PeerStoreSweeper, sweepIntervalMs } from './peer-store-sweeper.js'
 import { pingConnection } from './ping-connection.js'
 import type { TrackerLogger } from './logger.js'
@@ -313,7 +313,7 @@ export class PeerTrackerService implements PeerTracker {
 
   /** Not unref'd: beforeStop clears them, and test/e2e/service-exit.test.ts proves it (a timer left would keep its process alive). */
   private every (intervalMs: number, run: () => void): void {
-    const timer = setInterval(run, intervalMs)
+    const timer = setInterval(run, timerDelay(intervalMs))
     this.timers.push(timer)
   }
 

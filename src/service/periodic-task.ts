@@ -20,3 +20,14 @@ export function guardedTask (component: InternalErrorComponent, reliability: Rel
     }
   }
 }
+
+/** The longest delay Node's timers take: 2^31 - 1 ms (~24.8 days). */
+export const MAX_TIMER_DELAY_MS = 2_147_483_647
+
+/**
+ * A timer delay Node honours: a longer one runs at the maximum, where Node would instead set it
+ * to 1 ms (TimeoutOverflowWarning), running an interval meant for weeks 1,000 times a second.
+ */
+export function timerDelay (ms: number): number {
+  return Math.min(ms, MAX_TIMER_DELAY_MS)
+}

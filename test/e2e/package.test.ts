@@ -248,6 +248,10 @@ export async function main (): Promise<void> {
   peerTracker({ registry: true })
   // @ts-expect-error no such format
   tracker.exposition('json')
+  // @ts-expect-error the tracker's own state is internal (docs/library.md): not in the public type
+  console.log(tracker.account, tracker.insight)
+  // @ts-expect-error internal too
+  await tracker.sweepPeerStore()
   await node.stop()
 }
 `

@@ -22,10 +22,13 @@ describe('a process with the peerTracker service', () => {
       child.on('exit', (code) => { clearTimeout(timer); resolve({ code, timedOut: false }) })
     })
     expect(exit, `stdout: ${stdout}\nstderr: ${stderr}`).toEqual({ code: 0, timedOut: false })
-    const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { connected: number, status: { connectedPeers: number, peerDisconnects: number }, stopped: boolean }
+    const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { connected: number, status: { connectedPeers: number, peerDisconnects: number }, shutdownCloses: number, registered: number, stopped: boolean }
     expect(result.connected).toBe(1)
     expect(result.stopped).toBe(true)
-    // The shutdown closed the peer's connection and the service counted it before it detached.
+    // The node's shutdown closed the peer's connection and the service counted it (as a
+    // shutdown close) before it detached; its families left the registry.
     expect(result.status).toMatchObject({ connectedPeers: 0, peerDisconnects: 1 })
+    expect(result.shutdownCloses).toBe(1)
+    expect(result.registered).toBe(0)
   })
 })

@@ -1,6 +1,6 @@
 // A user's app (for test/e2e/service-exit.test.ts): a js-libp2p node with the peerTracker
 // service from the built package, a real peer dialling it, a render of the registry, then
-// both nodes stopped. It never calls process.exit: it must end by itself, which it does only
+// the node stopped with the peer still connected, then the peer. It never calls process.exit: it must end by itself, which it does only
 // if nothing (timer, listener, socket) is left behind.
 import { peerTracker } from '../../dist/index.js'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -29,6 +29,9 @@ while (!(tracker.status().connectedPeers === 1 && tracker.peers()[0]?.rttMs != n
   await new Promise(resolve => setTimeout(resolve, 25))
 }
 const connected = /^libp2p_tracker_connected_peers (\d+)$/m.exec(await registry.metrics())?.[1]
-await peer.stop()
+// The node stops first, with the peer still connected: its shutdown closes the connection.
 await node.stop()
-console.log(JSON.stringify({ connected: Number(connected), status: tracker.status(), stopped: true }))
+const registered = registry.getMetricsAsArray().filter(m => m.name.startsWith('libp2p_tracker_')).length
+const shutdownCloses = /^libp2p_tracker_connection_close_reasons_total\{reason="shutdown"\} (\d+)$/m.exec(tracker.exposition())?.[1]
+await peer.stop()
+console.log(JSON.stringify({ connected: Number(connected), status: tracker.status(), shutdownCloses: Number(shutdownCloses), registered, stopped: true }))
