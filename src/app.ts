@@ -5,6 +5,7 @@
  * sampling and the peer store sweeper.
  */
 import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { ConfigError } from './config.js'
 import { insightPeersView, peerDetailView } from './http/api.js'
 import { PeerInsight } from './insight/peer-insight.js'
@@ -22,6 +23,7 @@ import { peerReport } from './report.js'
 import { monotonicClock } from './tracker/clock.js'
 import { DIRECTIONS } from './tracker/connection-labels.js'
 import { PeerTracker } from './tracker/peer-tracker.js'
+import { TrackerStorage } from './storage/tracker-storage.js'
 import { NAME, VERSION, buildInfo } from './version.js'
 import type { Config } from './config.js'
 import type { Logger } from './log.js'
@@ -66,11 +68,21 @@ export async function startTracker (config: Config, log: Logger, options: StartO
   const webConfig = config.webAccess.configFile === undefined
     ? undefined
     : new WebConfigSource(config.webAccess.configFile, { log, onReloadError: () => { reliability.internalErrors.count('web_config_reload') } })
-  const identity = await loadOrCreateIdentity(config.p2p.identityFile)
-  const node = await createTrackerNode(config.p2p, identity.privateKey, (direction, addr) => {
-    reliability.gatedConnections[direction]++
-    log.debug({ direction, addr }, 'connection refused by the IP filter')
-  })
+  // The store next (docs/storage.md): one that cannot be opened fails before anything listens.
+  const storage = config.storage.path === undefined ? undefined : await TrackerStorage.open(config.storage.path)
+  const closeStorage = async (): Promise<void> => { await storage?.close().catch((err: unknown) => { log.error({ err }, 'error while closing the store') }) }
+  let identity: Awaited<ReturnType<typeof loadOrCreateIdentity>>
+  let node: TrackerNode
+  try {
+    identity = await loadOrCreateIdentity(config.p2p.identityFile)
+    node = await createTrackerNode(config.p2p, identity.privateKey, (direction, addr) => {
+      reliability.gatedConnections[direction]++
+      log.debug({ direction, addr }, 'connection refused by the IP filter')
+    }, storage?.datastore)
+  } catch (err) {
+    await closeStorage()
+    throw err
+  }
   const insight = new PeerInsight({
     flappingSessions: config.insight.flappingSessions,
     flappingWindowMs: config.insight.flappingWindowMs,
@@ -78,6 +90,9 @@ export async function startTracker (config: Config, log: Logger, options: StartO
     historySessions: config.insight.historySessions
   })
   const tracker = new PeerTracker(options.clock ?? monotonicClock, knownConnectionLabels(config), insight)
+  // History from before the restart, back in insight before the first event; changes marked for the next batch.
+  const restored = await storage?.restore(insight, () => Array.from(tracker.sessionsByAge(), s => s.peerId), () => tracker.now())
+  if (restored !== undefined) log.info(restored, 'storage opened')
   const countLibp2pError = (): void => { reliability.internalErrors.count('libp2p_event') }
   const detachTracker = attachTracker(node, tracker, log, countLibp2pError)
   const detachInsight = attachInsight(node, insight, tracker, log, countLibp2pError)
@@ -154,6 +169,7 @@ export async function startTracker (config: Config, log: Logger, options: StartO
     if (tls !== undefined && webConfig !== undefined) followWebConfig(server as HttpsServer, webConfig, log)
   } catch (err) {
     detach()
+    await closeStorage()
     throw err
   }
 
@@ -162,6 +178,7 @@ export async function startTracker (config: Config, log: Logger, options: StartO
   } catch (err) {
     await closeServer(server)
     detach()
+    await closeStorage()
     throw listenError(err)
   }
   ready = true
@@ -180,11 +197,28 @@ export async function startTracker (config: Config, log: Logger, options: StartO
       log.warn({ peerId, err: (err as Error).message, retryInMs }, 'bootstrap peer dial failed')
     }
   })
-  const onPeerConnect = (evt: CustomEvent<{ toString: () => string }>): void => { keeper.peerConnected(evt.detail.toString()) }
+  const onPeerConnect = (evt: CustomEvent<{ toString: () => string }>): void => { keeper.peerConnected(evt.detail.toString()); storage?.peerConnected(evt.detail.toString()) }
   const onPeerDisconnect = (evt: CustomEvent<{ toString: () => string }>): void => { keeper.peerDisconnected(evt.detail.toString()) }
   node.addEventListener('peer:connect', onPeerConnect)
   node.addEventListener('peer:disconnect', onPeerDisconnect)
   keeper.start()
+  if (storage !== undefined) {
+    storage.startFlushing(config.storage.flushIntervalMs, {
+      onFlushError: (err) => { reliability.internalErrors.count('storage'); log.error({ err, component: 'storage' }, 'error while writing history to the store (retried with the next batch)') },
+      onFlushed: (r) => { log.debug({ ...r, durationMs: Math.round(r.durationMs) }, 'history written to the store') }
+    })
+    // The peers connected before the restart, other than bootstrap peers (the keeper dials those).
+    const redialing = storage.startRedial({
+      maxConnections: config.p2p.maxConnections,
+      dial: async (peerId, signal) => { await node.dial(peerIdFromString(peerId), { signal }) },
+      openConnections: () => node.getConnections().length,
+      isConnected: (peerId) => node.getConnections(peerIdFromString(peerId)).length > 0,
+      skip: (peerId) => peerId === node.peerId.toString() || keeper.isBootstrapPeer(peerId),
+      onDialError: (peerId, err) => { log.debug({ peerId, err: (err as Error)?.message }, 'redial of a peer connected before the restart failed') },
+      onDone: (r) => { log.info(r, 'redial of the peers connected before the restart done') }
+    })
+    if (redialing > 0) log.info({ peers: redialing }, 'redialling the peers connected before the restart')
+  }
 
   // Timer callbacks are guarded: a throw there would be an uncaught exception, which exits.
   const guardedTimer = (component: InternalErrorComponent, run: () => void) => (): void => {
@@ -234,6 +268,7 @@ export async function startTracker (config: Config, log: Logger, options: StartO
       stoppingOnPurpose = true // from here on, dials aborted by the shutdown are not failures
       ready = false
       keeper.stop()
+      storage?.beginStop() // the peers connected now are the ones redialled at the next start
       clearInterval(reportTimer)
       clearInterval(rttTimer)
       rttSampler.stop()
@@ -244,6 +279,7 @@ export async function startTracker (config: Config, log: Logger, options: StartO
       node.removeEventListener('peer:connect', onPeerConnect)
       node.removeEventListener('peer:disconnect', onPeerDisconnect)
       detach()
+      await closeStorage() // the final batch: every session ended by the stop
       await serverClosed
       log.info(peerReport(tracker, 0), 'stopped')
     })()

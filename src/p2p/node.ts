@@ -21,6 +21,7 @@ import type { Identify } from '@libp2p/identify'
 import type { KadDHT, SingleKadDHT } from '@libp2p/kad-dht'
 import type { Connection, Libp2p, PeerId, PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
+import type { Datastore } from 'interface-datastore'
 
 // A type alias, not an interface: libp2p's ServiceMap wants an index signature.
 export type TrackerServices = {
@@ -49,7 +50,7 @@ export function peerStoreAges (maxAgeMs: number): { maxPeerAge: number, maxAddre
 }
 
 /** Creates the node without starting it, so the tracker can attach before the first event. */
-export async function createTrackerNode (p2p: Config['p2p'], privateKey: PrivateKey, onGated?: (direction: 'inbound' | 'outbound', addr: string) => void): Promise<TrackerNode> {
+export async function createTrackerNode (p2p: Config['p2p'], privateKey: PrivateKey, onGated?: (direction: 'inbound' | 'outbound', addr: string) => void, datastore?: Datastore): Promise<TrackerNode> {
   const ipFilter = new IpFilter(p2p.allowCidrs ?? [], p2p.denyCidrs ?? [])
   const dht = p2p.dht === 'off'
     ? {}
@@ -62,6 +63,8 @@ export async function createTrackerNode (p2p: Config['p2p'], privateKey: Private
   return await createLibp2p<TrackerServices>({
     privateKey,
     start: false,
+    // --storage.path: libp2p keeps its peer store in the tracker's LevelDB (under /peers/); in memory otherwise.
+    ...(datastore === undefined ? {} : { datastore }),
     nodeInfo: { name: NAME, version: VERSION },
     addresses: { listen: p2p.listen },
     peerStore: peerStoreAges(p2p.peerStoreMaxAgeMs),
