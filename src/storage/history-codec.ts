@@ -119,7 +119,7 @@ export function decodePeer (peerId: string, bytes: Uint8Array): PeerRecord | und
  * quote), times and RTT at their longest, the longest direction and close reason.
  */
 export function maxPeerBytes (sessionsPerPeer: number, startsPerPeer: number): number {
-  const time = 16 // 13 digits today; 16 covers any time a finite double of ms this millennium prints as
+  const time = 17 // 13 digits until the year 2286; 17 covers any safe integer a double prints as
   const peerIdKey = PEERS_PREFIX.length + 128 // peer IDs are 46-59 characters; 128 covers any multihash this project accepts
   const fixed = '{"s":,"f":,"l":,"a":,"r":,"t":[],"h":[]}'.length + 16 + time * 2 + (2 + 3 * MAX_AGENT_LENGTH) + 20
   const session = '[,,"",""],'.length + time * 2 + 'outbound'.length + UNCLEAN_SHUTDOWN.length
