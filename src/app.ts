@@ -91,7 +91,14 @@ export async function startTracker (config: Config, log: Logger, options: StartO
   })
   const tracker = new PeerTracker(options.clock ?? monotonicClock, knownConnectionLabels(config), insight)
   // History from before the restart, back in insight before the first event; changes marked for the next batch.
-  const restored = await storage?.restore(insight, () => Array.from(tracker.sessionsByAge(), s => s.peerId), () => tracker.now())
+  let restored: Awaited<ReturnType<TrackerStorage['restore']>> | undefined
+  try {
+    restored = await storage?.restore(insight, () => Array.from(tracker.sessionsByAge(), s => s.peerId), () => tracker.now(),
+      (batch, flushedAt) => { log.debug({ batch, flushedAt: new Date(flushedAt).toISOString() }, 'history batch made') })
+  } catch (err) {
+    await closeStorage()
+    throw err
+  }
   if (restored !== undefined) log.info(restored, 'storage opened')
   const countLibp2pError = (): void => { reliability.internalErrors.count('libp2p_event') }
   const detachTracker = attachTracker(node, tracker, log, countLibp2pError)
@@ -205,7 +212,7 @@ export async function startTracker (config: Config, log: Logger, options: StartO
   if (storage !== undefined) {
     storage.startFlushing(config.storage.flushIntervalMs, {
       onFlushError: (err) => { reliability.internalErrors.count('storage'); log.error({ err, component: 'storage' }, 'error while writing history to the store (retried with the next batch)') },
-      onFlushed: (r) => { log.debug({ ...r, durationMs: Math.round(r.durationMs) }, 'history written to the store') }
+      onFlushed: (r) => { log.debug({ ...r, flushedAt: new Date(r.flushedAt).toISOString(), durationMs: Math.round(r.durationMs) }, 'history written to the store') }
     })
     // The peers connected before the restart, other than bootstrap peers (the keeper dials those).
     const redialing = storage.startRedial({

@@ -69,7 +69,7 @@ export function encodePeer (record: PeerRecord): Uint8Array {
     f: record.firstSeen,
     l: record.lastSeen,
     a: record.agentVersion ?? null,
-    r: record.rttMs === undefined ? null : Math.round(record.rttMs * 1000) / 1000,
+    r: record.rttMs ?? null,
     t: record.starts,
     h: record.recent.map(s => [s.startedAt, s.endedAt ?? null, s.direction, s.closeReason ?? null])
   }
@@ -121,7 +121,7 @@ export function decodePeer (peerId: string, bytes: Uint8Array): PeerRecord | und
 export function maxPeerBytes (sessionsPerPeer: number, startsPerPeer: number): number {
   const time = 17 // 13 digits until the year 2286; 17 covers any safe integer a double prints as
   const peerIdKey = PEERS_PREFIX.length + 128 // peer IDs are 46-59 characters; 128 covers any multihash this project accepts
-  const fixed = '{"s":,"f":,"l":,"a":,"r":,"t":[],"h":[]}'.length + 16 + time * 2 + (2 + 3 * MAX_AGENT_LENGTH) + 20
+  const fixed = '{"s":,"f":,"l":,"a":,"r":,"t":[],"h":[]}'.length + 16 + time * 2 + (2 + 3 * MAX_AGENT_LENGTH) + 24 // RTT: up to 24 characters (a double)
   const session = '[,,"",""],'.length + time * 2 + 'outbound'.length + UNCLEAN_SHUTDOWN.length
   return peerIdKey + fixed + sessionsPerPeer * session + startsPerPeer * (time + 1)
 }

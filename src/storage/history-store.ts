@@ -79,6 +79,10 @@ export interface HistorySource {
 }
 
 export interface FlushResult {
+  /** The time the batch was made: everything that happened before it is in the store once the batch is committed. */
+  flushedAt: number
+  /** The batch's number (as told to onBatchMade). */
+  batch: number
   peersWritten: number
   peersDeleted: number
   seenChunksWritten: number
@@ -95,12 +99,16 @@ export class HistoryWriter {
   /** Connected peers frozen at the start of a clean stop (the node is about to close every connection). */
   private frozenConnected: string[] | undefined
   flushes = 0
+  /** Batches made (committed or not), numbering them. */
+  private batches = 0
   lastFlush: FlushResult | undefined
 
   constructor (
     private readonly store: Datastore,
     private readonly source: HistorySource,
-    private readonly now: () => number
+    private readonly now: () => number,
+    /** Told when a batch is made (before it is committed): everything before this moment is in it. */
+    private readonly onBatchMade?: (batch: number, flushedAt: number) => void
   ) {}
 
   /** The filter as loaded from the store: only chunks that change from here on are written. */
@@ -143,6 +151,7 @@ export class HistoryWriter {
 
   private async writeBatch (): Promise<FlushResult> {
     const started = performance.now()
+    const flushedAt = this.now()
     const dirty = this.dirty
     this.dirty = new Set()
     const batch = this.store.batch()
@@ -164,8 +173,10 @@ export class HistoryWriter {
       seenChunksWritten++
     }
     if (seen.distinct !== this.writtenDistinct) batch.put(SEEN_META_KEY, encodeSeenMeta({ words: seen.words.length, hashes: seen.hashes, distinct: seen.distinct }))
-    batch.put(STATE_KEY, encodeState({ flushedAt: this.now(), connected: this.frozenConnected ?? this.source.connected() }))
+    batch.put(STATE_KEY, encodeState({ flushedAt, connected: this.frozenConnected ?? this.source.connected() }))
     const distinct = seen.distinct
+    const batchNumber = ++this.batches
+    this.onBatchMade?.(batchNumber, flushedAt)
     const snapshot = changedChunks.map(i => seen.words.slice(i * SEEN_CHUNK_WORDS, (i + 1) * SEEN_CHUNK_WORDS))
     try {
       await batch.commit()
@@ -177,7 +188,7 @@ export class HistoryWriter {
     changedChunks.forEach((chunk, j) => { written.set(snapshot[j] as Uint32Array, chunk * SEEN_CHUNK_WORDS) })
     this.writtenDistinct = distinct
     this.flushes++
-    this.lastFlush = { peersWritten, peersDeleted, seenChunksWritten, durationMs: performance.now() - started }
+    this.lastFlush = { flushedAt, batch: batchNumber, peersWritten, peersDeleted, seenChunksWritten, durationMs: performance.now() - started }
     return this.lastFlush
   }
 }

@@ -29,6 +29,14 @@ function fail (path: string, reason: string): StoreError {
   return new StoreError(`--storage.path: cannot open the store at ${path}: ${reason}`)
 }
 
+/** The reason for a file-system error the user can fix (permissions, a file in the way), or undefined. */
+function fileSystemReason (code: string | undefined, message: string): string | undefined {
+  if (code === 'EACCES' || code === 'EPERM' || /permission denied|operation not permitted/i.test(message)) return `no permission to use it (${message})`
+  if (code === 'ENOTDIR' || /not a directory/i.test(message)) return `a part of the path is not a directory (${message})`
+  if (code === 'EROFS' || /read-only file system/i.test(message)) return `it is on a read-only file system (${message})`
+  return undefined
+}
+
 /** One line from a LevelDB open error: its cause's message without the path repeated. */
 function levelReason (err: unknown): { code: string | undefined, message: string } {
   const cause = (err as { cause?: { code?: string, message?: string } })?.cause
@@ -52,7 +60,8 @@ export async function openStore (path: string, options: { createIfMissing?: bool
       entries = readdirSync(absolute)
     } catch (err) {
       if (err instanceof StoreError) throw err
-      throw fail(absolute, `it cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
+      const { code, message } = err as NodeJS.ErrnoException
+      throw fail(absolute, fileSystemReason(code, message) ?? `it cannot be read (${message})`)
     }
     if (entries.length > 0 && !entries.includes('CURRENT')) {
       throw fail(absolute, 'the directory is not empty and holds no LevelDB store (give an empty or new directory)')
@@ -70,9 +79,8 @@ export async function openStore (path: string, options: { createIfMissing?: bool
     if (code === 'LEVEL_CORRUPTION' || /corrupt/i.test(message)) {
       throw fail(absolute, `it is corrupt (${message}); it was left as it is: try "libp2p-peer-tracker storage repair --storage.path=${absolute}", or move it away to start afresh`)
     }
-    if (code === 'EACCES' || code === 'EPERM' || code === 'ENOTDIR' || code === 'EROFS' || /permission denied|not a directory|read-only/i.test(message)) {
-      throw fail(absolute, `no permission to use it (${message})`)
-    }
+    const fsReason = fileSystemReason(code, message)
+    if (fsReason !== undefined) throw fail(absolute, fsReason)
     throw fail(absolute, `${message}${code === undefined ? '' : ` (${code})`}; it was left as it is: if it is damaged, try "libp2p-peer-tracker storage repair --storage.path=${absolute}"`)
   }
   const close = async (): Promise<void> => { await datastore.close() }

@@ -6,7 +6,7 @@
 import { HistoryWriter, deleteSkipped, loadHistory } from './history-store.js'
 import { Redialer } from './redialer.js'
 import { StoreError, openStore } from './store.js'
-import type { LoadedHistory } from './history-store.js'
+import type { FlushResult, LoadedHistory } from './history-store.js'
 import type { RedialerOptions } from './redialer.js'
 import type { OpenStore } from './store.js'
 import type { PeerInsight } from '../insight/peer-insight.js'
@@ -31,7 +31,7 @@ export interface StorageSummary {
 export interface StorageHooks {
   /** A periodic flush failed (its peers are written with the next one). */
   onFlushError: (err: unknown) => void
-  onFlushed?: (result: { peersWritten: number, peersDeleted: number, seenChunksWritten: number, durationMs: number }) => void
+  onFlushed?: (result: FlushResult) => void
 }
 
 export class TrackerStorage {
@@ -57,7 +57,7 @@ export class TrackerStorage {
    * Loads the history into peer insight (before the node starts) and, from then on, marks
    * each changed peer for the next batch. `connected` lists the peers connected now.
    */
-  async restore (insight: PeerInsight, connected: () => string[], now: () => number): Promise<StorageSummary> {
+  async restore (insight: PeerInsight, connected: () => string[], now: () => number, onBatchMade?: (batch: number, flushedAt: number) => void): Promise<StorageSummary> {
     const seen = insight.seen
     let loaded: LoadedHistory
     try {
@@ -71,7 +71,7 @@ export class TrackerStorage {
       record: (peerId) => insight.history.get(peerId),
       seen: () => ({ words: seen.words, distinct: seen.distinct, hashes: seen.hashCount }),
       connected
-    }, now)
+    }, now, onBatchMade)
     this.writer = writer
     insight.history.onChange = (peerId) => { writer.markDirty(peerId) }
     insight.restore(loaded.records, loaded.seen, now())
@@ -97,7 +97,7 @@ export class TrackerStorage {
     if (writer === undefined) throw new Error('restore() before startFlushing()')
     this.flushTimer = setInterval(() => {
       writer.flush().then(
-        (result) => { if (result.peersWritten + result.peersDeleted > 0) hooks.onFlushed?.(result) },
+        (result) => { hooks.onFlushed?.(result) },
         (err: unknown) => { hooks.onFlushError(err) }
       )
     }, intervalMs)
