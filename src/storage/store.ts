@@ -134,7 +134,11 @@ export function storeBytesOnDisk (path: string): number {
 export async function repairStore (path: string): Promise<void> {
   const absolute = resolve(path)
   if (!existsSync(`${absolute}/CURRENT`) && !existsSync(absolute)) throw fail(absolute, 'there is no store there')
-  const level = (new LevelDatastore(absolute)).db as unknown as { constructor: { repair?: (location: string) => Promise<void> } }
+  // The LevelDB class, from an instance: a Level opens itself when constructed (deferred open),
+  // so it is closed again (or its failed open settled) before repair takes the lock.
+  const instance = (new LevelDatastore(absolute, { createIfMissing: false })).db
+  await instance.close().catch(() => {})
+  const level = instance as unknown as { constructor: { repair?: (location: string) => Promise<void> } }
   const repair = level.constructor.repair
   if (typeof repair !== 'function') throw fail(absolute, 'this LevelDB binding cannot repair')
   try {
