@@ -7,11 +7,11 @@
  */
 import { TrackerCollector } from '../src/metrics/tracker-collector.js'
 import { ExpositionWriter } from '../src/metrics/exposition.js'
-import { attachTracker } from '../src/p2p/tracker-adapter.js'
+import { attachTracker } from '../src/service/libp2p-events.js'
 import { PeerTracker } from '../src/tracker/peer-tracker.js'
 import { syntheticConnection } from './synthetic.js'
 import type { Logger } from '../src/log.js'
-import type { Libp2pEventTarget } from '../src/p2p/tracker-adapter.js'
+import type { Libp2pEventTarget } from '../src/service/libp2p-events.js'
 
 const CONNECTED = 10_000
 const SCRAPE_EVERY = 100_000

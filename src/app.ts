@@ -1,47 +1,49 @@
 /**
- * The composition root: builds the parts, starts them in order, stops them in reverse.
- * HTTP listens first (so a taken port fails before any peer is dialled and /-/ready answers
- * 503 while libp2p starts), then libp2p, then the bootstrap keeper, the periodic report, RTT
- * sampling and the peer store sweeper.
+ * The composition root: the CLI as a user of the peerTracker service. It builds the parts,
+ * starts them in order and stops them in reverse: HTTP listens first (so a taken port fails
+ * before any peer is dialled, and /-/ready answers 503 while libp2p starts), then the libp2p
+ * node with the peerTracker service (the one libp2p boundary: events, dials, RTT, peer store
+ * sweep), then the CLI's own bootstrap keeper and periodic report.
  */
-import { multiaddr } from '@multiformats/multiaddr'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { ConfigError } from './config.js'
-import { insightPeersView, peerDetailView } from './http/api.js'
-import { PeerInsight } from './insight/peer-insight.js'
-import { RttSampler } from './insight/rtt-sampler.js'
 import { boundAddress, createHttpApp, listen } from './http/server.js'
 import { ProcessMetrics } from './metrics/process-metrics.js'
 import { MetricsScraper } from './metrics/scrape.js'
-import { TrackerCollector } from './metrics/tracker-collector.js'
-import { BootstrapKeeper } from './p2p/bootstrap-keeper.js'
+import { startBootstrapKeeper } from './p2p/bootstrap-peers.js'
 import { loadOrCreateIdentity } from './p2p/identity.js'
-import { createTrackerNode, dhtRoutingTableSize, observeDials, peerStoreRecords, pingConnection } from './p2p/node.js'
-import { PeerStoreSweeper, sweepIntervalMs } from './p2p/peer-store-sweeper.js'
-import { attachInsight, attachTracker } from './p2p/tracker-adapter.js'
+import { createTrackerNode } from './p2p/node.js'
+import { startRedialingPreviousPeers } from './p2p/previous-peers.js'
 import { peerReport } from './report.js'
-import { monotonicClock } from './tracker/clock.js'
-import { DIRECTIONS } from './tracker/connection-labels.js'
-import { PeerTracker } from './tracker/peer-tracker.js'
+import { guardedTask } from './service/periodic-task.js'
+import { peerTrackerService } from './service/peer-tracker-service.js'
+import { sweepIntervalMs } from './service/peer-store-sweeper.js'
 import { TrackerStorage } from './storage/tracker-storage.js'
-import { NAME, VERSION, buildInfo } from './version.js'
-import type { Config } from './config.js'
-import type { Logger } from './log.js'
-import type { TrackerNode } from './p2p/node.js'
-import type { Clock } from './tracker/clock.js'
-import type { ConnectionLabels } from './tracker/connection-labels.js'
-import type { InternalErrorComponent } from './tracker/reliability-counters.js'
-import type { Server } from './http/server.js'
-import type { Connection, PeerId } from '@libp2p/interface'
+import { DIRECTIONS } from './tracker/connection-labels.js'
 import { ReliabilityCounters } from './tracker/reliability-counters.js'
+import { NAME, VERSION, buildInfo } from './version.js'
 import { accessControl } from './web/access.js'
 import { requestLimit } from './web/request-limit.js'
 import { WebConfigSource } from './web/web-config-source.js'
 import { followWebConfig, httpsServerOptions } from './web/tls-server.js'
+import type { Config } from './config.js'
+import type { Server } from './http/server.js'
+import type { PeerInsight } from './insight/peer-insight.js'
+import type { Logger } from './log.js'
+import type { TrackerNode } from './p2p/node.js'
+import type { PeerTrackerService } from './service/peer-tracker-service.js'
+import type { Clock } from './tracker/clock.js'
+import type { ConnectionLabels } from './tracker/connection-labels.js'
+import type { PeerTracker } from './tracker/peer-tracker.js'
+import type { Libp2p } from '@libp2p/interface'
 import type { Server as HttpsServer } from 'node:https'
 
+export type CliNode = Libp2p<TrackerNode['services'] & { peerTracker: PeerTrackerService }>
+
 export interface RunningTracker {
-  node: TrackerNode
+  node: CliNode
+  /** The peerTracker service running in the node. */
+  peerTracker: PeerTrackerService
+  /** The service's account of connected peers. */
   tracker: PeerTracker
   /** Where HTTP listens, with the port the OS chose when the flag said 0. */
   http: { host: string, port: number }
@@ -51,8 +53,6 @@ export interface RunningTracker {
   reliability: ReliabilityCounters
   /** Peer insight (clients, churn, flapping, dials, close reasons, RTT), as exported. */
   insight: PeerInsight
-  /** Sweeps libp2p's peer store on its timer; sweep() runs one now (or joins the one running). */
-  peerStoreSweeper: PeerStoreSweeper<PeerId>
 }
 
 export interface StartOptions {
@@ -70,97 +70,63 @@ export async function startTracker (config: Config, log: Logger, options: StartO
     : new WebConfigSource(config.webAccess.configFile, { log, onReloadError: () => { reliability.internalErrors.count('web_config_reload') } })
   // The store next (docs/storage.md): one that cannot be opened fails before anything listens.
   const storage = config.storage.path === undefined ? undefined : await TrackerStorage.open(config.storage.path)
-  const closeStorage = async (): Promise<void> => { await storage?.close().catch((err: unknown) => { log.error({ err }, 'error while closing the store') }) }
-  let identity: Awaited<ReturnType<typeof loadOrCreateIdentity>>
-  let node: TrackerNode
   try {
-    identity = await loadOrCreateIdentity(config.p2p.identityFile)
-    node = await createTrackerNode(config.p2p, identity.privateKey, (direction, addr) => {
-      reliability.gatedConnections[direction]++
-      log.debug({ direction, addr }, 'connection refused by the IP filter')
-    }, storage?.datastore)
+    return await startWithStorage(config, log, { startedAt, reliability, webConfig, storage, clock: options.clock })
   } catch (err) {
-    await closeStorage()
+    await storage?.close().catch((closeErr: unknown) => { log.error({ err: closeErr }, 'error while closing the store') })
     throw err
   }
-  const insight = new PeerInsight({
-    flappingSessions: config.insight.flappingSessions,
-    flappingWindowMs: config.insight.flappingWindowMs,
-    historyPeers: config.insight.historyPeers,
-    historySessions: config.insight.historySessions
-  })
-  const tracker = new PeerTracker(options.clock ?? monotonicClock, knownConnectionLabels(config), insight)
-  // History from before the restart, back in insight before the first event; changes marked for the next batch.
-  let restored: Awaited<ReturnType<TrackerStorage['restore']>> | undefined
-  try {
-    restored = await storage?.restore(insight, () => Array.from(tracker.sessionsByAge(), s => s.peerId), () => tracker.now(),
-      (batch, flushedAt) => { log.debug({ batch, flushedAt: new Date(flushedAt).toISOString() }, 'history batch made') })
-  } catch (err) {
-    await closeStorage()
-    throw err
-  }
-  if (restored !== undefined) log.info(restored, 'storage opened')
-  const countLibp2pError = (): void => { reliability.internalErrors.count('libp2p_event') }
-  const detachTracker = attachTracker(node, tracker, log, countLibp2pError)
-  const detachInsight = attachInsight(node, insight, tracker, log, countLibp2pError)
-  // Every outbound dial libp2p makes (bootstrap keeper, Kad-DHT, reconnects, services) feeds
-  // libp2p_tracker_dials_total / dial_errors_total; dials our own shutdown aborts do not.
-  let stoppingOnPurpose = false
-  let detachDials = (): void => {}
-  try {
-    detachDials = observeDials(node, {
-      succeeded: () => { insight.dialSucceeded() },
-      failed: (err) => { insight.dialFailed(err) },
-      stopping: () => stoppingOnPurpose || insight.isShuttingDown,
-      onError: (err) => { countLibp2pError(); log.error({ err, event: 'dial' }, 'error while counting a dial') }
+}
+
+async function startWithStorage (config: Config, log: Logger, { startedAt, reliability, webConfig, storage, clock }: {
+  startedAt: number
+  reliability: ReliabilityCounters
+  webConfig: WebConfigSource | undefined
+  storage: TrackerStorage | undefined
+  clock: Clock | undefined
+}): Promise<RunningTracker> {
+  const identity = await loadOrCreateIdentity(config.p2p.identityFile)
+  const node: CliNode = await createTrackerNode(config.p2p, identity.privateKey, (direction, addr) => {
+    reliability.gatedConnections[direction]++
+    log.debug({ direction, addr }, 'connection refused by the IP filter')
+  }, {
+    peerTracker: peerTrackerService({
+      registry: false, // the CLI serves its own /metrics (with process metrics) from the same collectors
+      maxPeerSeries: config.tracker.maxPeerSeries,
+      flappingSessions: config.insight.flappingSessions,
+      flappingWindowMs: config.insight.flappingWindowMs,
+      historyPeers: config.insight.historyPeers,
+      historySessions: config.insight.historySessions,
+      rttSampleIntervalMs: config.insight.rttSampleIntervalMs,
+      peerStoreSweepIntervalMs: sweepIntervalMs(config.p2p.peerStoreMaxAgeMs),
+      knownConnectionLabels: knownConnectionLabels(config),
+      logger: log,
+      reliability,
+      buildInfo: buildInfo(),
+      startTimeSeconds: Math.floor(startedAt / 1000),
+      ...(clock === undefined ? {} : { clock })
     })
-  } catch (err) {
-    // A libp2p without the hook: run without dial counts rather than not at all.
-    countLibp2pError()
-    log.error({ err }, 'dials cannot be counted: libp2p_tracker_dials_total stays 0')
-  }
-  const detach = (): void => { detachTracker(); detachInsight(); detachDials() }
+  }, storage?.datastore)
+  const peerTracker = node.services.peerTracker
+  const tracker = peerTracker.account
+  // History from before the restart, back in insight before the first event; changes marked for the next batch.
+  const restored = await storage?.restore(peerTracker.insight, () => Array.from(tracker.sessionsByAge(), s => s.peerId), () => tracker.now(),
+    (batch, flushedAt) => { log.debug({ batch, flushedAt: new Date(flushedAt).toISOString() }, 'history batch made') })
+  if (restored !== undefined) log.info(restored, 'storage opened')
   let ready = false
 
-  // Deletes the peer store's expired records (libp2p only does when it reads one): started
-  // after the node, on a timer below; its last result is exported.
-  const peerStoreSweeper = new PeerStoreSweeper({
-    store: peerStoreRecords(node),
-    onSwept: (r) => { log.debug({ records: r.records, refreshed: r.refreshed, refreshFailed: r.refreshFailed, durationMs: Math.round(r.durationMs) }, 'peer store swept') },
-    onError: (err) => {
-      reliability.internalErrors.count('peer_store_sweep')
-      log.error({ err, component: 'peer_store_sweep' }, 'error while sweeping libp2p\'s peer store')
-    }
-  })
-
-  const collector = new TrackerCollector(tracker, {
-    maxPeerSeries: config.tracker.maxPeerSeries,
-    buildInfo: buildInfo(),
-    startTimeSeconds: Math.floor(startedAt / 1000),
-    dhtRoutingTablePeers: () => dhtRoutingTableSize(node),
-    lastPeerStoreSweep: () => peerStoreSweeper.last,
-    reliability,
-    insight
-  })
-  const scraper = new MetricsScraper(collector, config.web.disableExporterMetrics ? undefined : new ProcessMetrics())
   const app = createHttpApp({
     telemetryPath: config.web.telemetryPath,
-    scraper,
+    scraper: new MetricsScraper(peerTracker, config.web.disableExporterMetrics ? undefined : new ProcessMetrics()),
     log,
     isReady: () => ready,
     landing: () => ({ name: NAME, version: VERSION, peerId: node.peerId.toString(), telemetryPath: config.web.telemetryPath }),
-    status: () => ({
-      peerId: node.peerId.toString(),
-      listenAddrs: node.getMultiaddrs().map(String),
-      version: VERSION,
-      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-      connectedPeers: tracker.connectedPeers,
-      openConnections: tracker.openConnections,
-      peerConnects: tracker.totalConnects(),
-      peerDisconnects: tracker.totalDisconnects()
-    }),
-    peers: (query) => insightPeersView(tracker, insight, rttsByPeer(node), query),
-    peer: (peerId) => peerDetailView(tracker, insight, rttsByPeer(node), peerId),
+    status: () => {
+      const { peerId, ...counts } = peerTracker.status()
+      return { peerId, listenAddrs: node.getMultiaddrs().map(String), version: VERSION, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), ...counts }
+    },
+    peers: (query) => peerTracker.peers(query),
+    peer: (peerId) => peerTracker.peer(peerId),
     middleware: [
       requestLimit(config.webAccess.maxRequests, ['/-/healthy', '/-/ready']),
       ...(webConfig === undefined ? [] : [accessControl(webConfig)])
@@ -169,23 +135,14 @@ export async function startTracker (config: Config, log: Logger, options: StartO
     onInternalError: () => { reliability.internalErrors.count('http') }
   })
 
-  let server: Server
-  try {
-    const tls = webConfig === undefined ? undefined : httpsServerOptions(webConfig.current())
-    server = await listen(app, config.web.host, config.web.port, tls === undefined ? {} : { tls })
-    if (tls !== undefined && webConfig !== undefined) followWebConfig(server as HttpsServer, webConfig, log)
-  } catch (err) {
-    detach()
-    await closeStorage()
-    throw err
-  }
+  const tls = webConfig === undefined ? undefined : httpsServerOptions(webConfig.current())
+  const server = await listen(app, config.web.host, config.web.port, tls === undefined ? {} : { tls })
+  if (tls !== undefined && webConfig !== undefined) followWebConfig(server as HttpsServer, webConfig, log)
 
   try {
     await node.start()
   } catch (err) {
     await closeServer(server)
-    detach()
-    await closeStorage()
     throw listenError(err)
   }
   ready = true
@@ -194,123 +151,43 @@ export async function startTracker (config: Config, log: Logger, options: StartO
   const http = boundAddress(server)
   log.info({ address: `${http.host}:${http.port}`, telemetryPath: config.web.telemetryPath, tls: webConfig?.current().tls !== undefined }, 'serving metrics')
 
-  const keeper = new BootstrapKeeper(config.p2p.bootstrap, {
-    dial: async (addrs, signal) => {
-      // Counted with every other dial by observeDials.
-      const connection = await node.dial(addrs.map(a => multiaddr(a)), { signal })
-      await node.peerStore.merge(connection.remotePeer, { tags: { bootstrap: { value: 50 } } })
-    },
-    onDialError: (peerId, err, retryInMs) => {
-      log.warn({ peerId, err: (err as Error).message, retryInMs }, 'bootstrap peer dial failed')
-    }
-  })
-  const onPeerConnect = (evt: CustomEvent<{ toString: () => string }>): void => { keeper.peerConnected(evt.detail.toString()); storage?.peerConnected(evt.detail.toString()) }
-  const onPeerDisconnect = (evt: CustomEvent<{ toString: () => string }>): void => { keeper.peerDisconnected(evt.detail.toString()) }
-  node.addEventListener('peer:connect', onPeerConnect)
-  node.addEventListener('peer:disconnect', onPeerDisconnect)
-  keeper.start()
+  const stopKeeper = startBootstrapKeeper(node, config.p2p.bootstrap, log)
+  let stopRedial = (): void => {}
   if (storage !== undefined) {
     storage.startFlushing(config.storage.flushIntervalMs, {
       onFlushError: (err) => { reliability.internalErrors.count('storage'); log.error({ err, component: 'storage' }, 'error while writing history to the store (retried with the next batch)') },
       onFlushed: (r) => { log.debug({ ...r, flushedAt: new Date(r.flushedAt).toISOString(), durationMs: Math.round(r.durationMs) }, 'history written to the store') }
     })
-    // The peers connected before the restart, other than bootstrap peers (the keeper dials those).
-    const redialing = storage.startRedial({
-      maxConnections: config.p2p.maxConnections,
-      dial: async (peerId, signal) => { await node.dial(peerIdFromString(peerId), { signal }) },
-      openConnections: () => node.getConnections().length,
-      isConnected: (peerId) => node.getConnections(peerIdFromString(peerId)).length > 0,
-      skip: (peerId) => peerId === node.peerId.toString() || keeper.isBootstrapPeer(peerId),
-      onDialError: (peerId, err) => { log.debug({ peerId, err: (err as Error)?.message }, 'redial of a peer connected before the restart failed') },
-      onDone: (r) => { log.info(r, 'redial of the peers connected before the restart done') }
-    })
-    if (redialing > 0) log.info({ peers: redialing }, 'redialling the peers connected before the restart')
-  }
-
-  // Timer callbacks are guarded: a throw there would be an uncaught exception, which exits.
-  const guardedTimer = (component: InternalErrorComponent, run: () => void) => (): void => {
-    try {
-      run()
-    } catch (err) {
-      try {
-        reliability.internalErrors.count(component)
-        log.error({ err, component }, 'error in a periodic task')
-      } catch {
-        // nothing may escape a timer
-      }
-    }
+    stopRedial = startRedialingPreviousPeers(node, storage, { maxConnections: config.p2p.maxConnections, bootstrap: config.p2p.bootstrap, log }).stop
   }
   const reportTimer = config.tracker.reportIntervalMs > 0
-    ? setInterval(guardedTimer('report', () => { log.info(peerReport(tracker, config.tracker.reportPeers), 'peer report') }), config.tracker.reportIntervalMs)
+    ? setInterval(guardedTask('report', reliability, log, () => { log.info(peerReport(tracker, config.tracker.reportPeers), 'peer report') }), config.tracker.reportIntervalMs)
     : undefined
   reportTimer?.unref()
-
-  // RTT on a bounded schedule: each new measurement of libp2p's connection monitor once, or a
-  // capped ping over an open connection (never a dial) where the monitor has none yet.
-  const rttSampler = new RttSampler<Connection>({
-    record: (peerId, rttMs) => { const session = tracker.session(peerId); if (session !== undefined) insight.rttSampled(session, rttMs) },
-    ping: async (connection) => await pingConnection(connection, AbortSignal.timeout(5000)),
-    onPingError: (peerId, err) => { log.debug({ peerId, err: (err as Error)?.message }, 'RTT ping failed') },
-    onError: (err) => { reliability.internalErrors.count('rtt'); log.error({ err, component: 'rtt' }, 'error while recording an RTT sample') }
-  })
-  const rttTimer = config.insight.rttSampleIntervalMs > 0
-    ? setInterval(guardedTimer('rtt', () => {
-      rttSampler.tick(node.getConnections().map(c => ({ id: c.id, peerId: c.remotePeer.toString(), rttMs: c.rtt, connection: c })))
-    }), config.insight.rttSampleIntervalMs)
-    : undefined
-  rttTimer?.unref()
-
-  // sweep() never rejects (its errors are counted); one still running when the timer fires is joined.
-  // One sweep at once (the store is nearly empty: it costs next to nothing) so the peer store
-  // gauges describe the store from the start rather than staying 0 for a whole interval.
-  void peerStoreSweeper.sweep()
-  const sweepTimer = setInterval(guardedTimer('peer_store_sweep', () => { void peerStoreSweeper.sweep() }), sweepIntervalMs(config.p2p.peerStoreMaxAgeMs))
-  sweepTimer.unref()
 
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
     stopping ??= (async () => {
-      clearInterval(sweepTimer)
-      await peerStoreSweeper.stop() // a sweep in progress ends at its next yield (a few ms)
-      stoppingOnPurpose = true // from here on, dials aborted by the shutdown are not failures
       ready = false
-      keeper.stop()
-      storage?.beginStop() // the peers connected now are the ones redialled at the next start
       clearInterval(reportTimer)
-      clearInterval(rttTimer)
-      rttSampler.stop()
+      stopKeeper()
+      stopRedial() // and the peers connected now are the ones redialled at the next start
       const serverClosed = closeServer(server) // stop accepting; requests in flight finish
       log.info(peerReport(tracker, config.tracker.reportPeers), 'final peer report')
-      insight.beginShutdown(tracker.now()) // every close from here on is counted as shutdown
       await node.stop() // closes every connection: each peer's disconnect is logged and counted
-      node.removeEventListener('peer:connect', onPeerConnect)
-      node.removeEventListener('peer:disconnect', onPeerDisconnect)
-      detach()
-      await closeStorage() // the final batch: every session ended by the stop
+      await storage?.close().catch((err: unknown) => { log.error({ err, component: 'storage' }, 'error while writing the last batch to the store') }) // every session ended by the stop
       await serverClosed
       log.info(peerReport(tracker, 0), 'stopped')
     })()
     await stopping
   }
 
-  return { node, tracker, http, stop, reliability, insight, peerStoreSweeper }
+  return { node, peerTracker, tracker, http, stop, reliability, insight: peerTracker.insight }
 }
 
 /** Every direction with the transport, encryption and muxers this node speaks: exported as 0 from the start. */
 function knownConnectionLabels (config: Config): ConnectionLabels[] {
   return DIRECTIONS.flatMap(direction => config.p2p.muxers.map(muxer => ({ direction, transport: 'tcp' as const, encryption: 'noise' as const, muxer })))
-}
-
-/** The lowest round-trip time libp2p's connection monitor last measured to each peer, in ms (the API's fallback before a sample). */
-function rttsByPeer (node: TrackerNode): (peerId: string) => number | undefined {
-  const rtts = new Map<string, number>()
-  for (const connection of node.getConnections()) {
-    const rtt = connection.rtt
-    if (rtt === undefined) continue
-    const peerId = connection.remotePeer.toString()
-    rtts.set(peerId, Math.min(rtt, rtts.get(peerId) ?? Infinity))
-  }
-  return (peerId) => rtts.get(peerId)
 }
 
 /**

@@ -39,7 +39,7 @@ export interface Config {
     /**
      * libp2p's peer store forgets a peer this long after the last update of its record (and
      * after its last address was observed, with addresses kept at most min(this, 1 h)); the
-     * sweeper (src/p2p/peer-store-sweeper.ts) reads the store so expired records are deleted.
+     * sweeper (src/service/peer-store-sweeper.ts) reads the store so expired records are deleted.
      */
     peerStoreMaxAgeMs: number
   }

@@ -133,14 +133,14 @@ export function parsePeersQuery (query: Record<string, unknown>): { query: Peers
 }
 
 /** The RTT shown for a peer and sorted by: the last sample, else the connection monitor's current value. */
-function shownRttMs (session: PeerSession, monitorRttMs: (peerId: string) => number | undefined): number | undefined {
-  return session.insight?.rttMs ?? monitorRttMs(session.peerId)
+function shownRttMs (session: PeerSession, monitorRttMs: (peerId: string) => number | undefined, insight: PeerInsight): number | undefined {
+  return insight.of(session)?.rttMs ?? monitorRttMs(session.peerId)
 }
 
 function insightPeerView (session: PeerSession, now: number, monitorRttMs: (peerId: string) => number | undefined, insight: PeerInsight): InsightPeerView {
-  const i = session.insight
+  const i = insight.of(session)
   return {
-    ...peerView(session, now, shownRttMs(session, monitorRttMs)),
+    ...peerView(session, now, shownRttMs(session, monitorRttMs, insight)),
     agentFamily: AGENT_FAMILIES[i?.family ?? AGENT_FAMILIES.length - 1] ?? 'unknown',
     agentFamilyVersion: i?.version ?? null,
     protocolClasses: protocolClassesOfMask(i?.protocolMask ?? 0),
@@ -150,19 +150,19 @@ function insightPeerView (session: PeerSession, now: number, monitorRttMs: (peer
 }
 
 type Comparator = (a: PeerSession, b: PeerSession) => number
-const COMPARATORS: Record<Exclude<PeerSort, 'duration'>, (monitorRttMs: (peerId: string) => number | undefined) => Comparator> = {
+const COMPARATORS: Record<Exclude<PeerSort, 'duration'>, (monitorRttMs: (peerId: string) => number | undefined, insight: PeerInsight) => Comparator> = {
   // Sorted by the value each entry shows (unknown last), computed once per peer.
-  rtt: (monitorRttMs) => {
+  rtt: (monitorRttMs, insight) => {
     const rtts = new Map<PeerSession, number>()
     const rttOf = (s: PeerSession): number => {
       let rtt = rtts.get(s)
-      if (rtt === undefined) { rtt = shownRttMs(s, monitorRttMs) ?? Infinity; rtts.set(s, rtt) }
+      if (rtt === undefined) { rtt = shownRttMs(s, monitorRttMs, insight) ?? Infinity; rtts.set(s, rtt) }
       return rtt
     }
     return (a, b) => (rttOf(a) === rttOf(b) ? 0 : rttOf(a) < rttOf(b) ? -1 : 1) || a.startedAt - b.startedAt
   },
   peerId: () => (a, b) => a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0,
-  sessions: () => (a, b) => (b.insight?.record.sessions ?? 1) - (a.insight?.record.sessions ?? 1) || a.startedAt - b.startedAt
+  sessions: (_, insight) => (a, b) => (insight.of(b)?.record.sessions ?? 1) - (insight.of(a)?.record.sessions ?? 1) || a.startedAt - b.startedAt
 }
 
 /**
@@ -181,7 +181,7 @@ export function insightPeersView (tracker: PeerTracker, insight: PeerInsight, rt
     }
     return views
   }
-  const sessions = [...tracker.sessionsByAge()].sort(COMPARATORS[query.sort](rttMs))
+  const sessions = [...tracker.sessionsByAge()].sort(COMPARATORS[query.sort](rttMs, insight))
   for (const session of sessions) {
     if (views.length >= limit) break
     views.push(insightPeerView(session, now, rttMs, insight))
@@ -193,7 +193,7 @@ export function insightPeersView (tracker: PeerTracker, insight: PeerInsight, rt
 export function peerDetailView (tracker: PeerTracker, insight: PeerInsight, rttMs: (peerId: string) => number | undefined, peerId: string): PeerDetailView | undefined {
   const now = tracker.now()
   const session = tracker.session(peerId)
-  const record = session?.insight?.record ?? insight.history.get(peerId)
+  const record = (session === undefined ? undefined : insight.of(session)?.record) ?? insight.history.get(peerId)
   if (session === undefined && record === undefined) return undefined
   const peer = session === undefined ? null : insightPeerView(session, now, rttMs, insight)
   return {

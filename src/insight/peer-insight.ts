@@ -19,7 +19,7 @@ import type { DialErrorReason, DialOutcome } from './dial-errors.js'
 import type { PeerRecord, SessionRecord } from './peer-history.js'
 import type { FinishedSession, PeerSession, TrackedConnection, TrackerObserver } from '../tracker/peer-tracker.js'
 
-/** What insight keeps on each connected peer's session (set when the session starts). */
+/** What insight keeps on each connected peer's session (from when the session starts; see PeerInsight.of). */
 export interface SessionInsight {
   /** Index into AGENT_FAMILIES. */
   family: number
@@ -80,6 +80,8 @@ export class PeerInsight implements TrackerObserver {
   /** peer ID -> time its flapping ends unless it starts another session. */
   private readonly flappingUntil = new Map<string, number>()
   private shuttingDown = false
+  /** Each connected peer's session insight, by the tracker's session object (the tracker knows nothing of it). */
+  private readonly sessionInsights = new WeakMap<PeerSession, SessionInsight>()
 
   constructor (options: Partial<PeerInsightOptions> = {}) {
     this.options = { ...DEFAULT_INSIGHT_OPTIONS, ...options }
@@ -129,11 +131,11 @@ export class PeerInsight implements TrackerObserver {
       rttMs: undefined,
       record
     }
-    session.insight = insight
+    this.sessionInsights.set(session, insight)
   }
 
   sessionEnded (session: PeerSession, finished: FinishedSession): void {
-    const insight = session.insight
+    const insight = this.sessionInsights.get(session)
     if (insight === undefined) return
     this.agentVersions.remove(insight.family, insight.versionKey)
     this.addMask(insight.protocolMask, -1)
@@ -143,7 +145,7 @@ export class PeerInsight implements TrackerObserver {
 
   /** identify (or identify push) told us the peer's agent and protocols; reclassify only what changed. */
   peerIdentified (session: PeerSession, previousAgent: string | undefined): void {
-    const insight = session.insight
+    const insight = this.sessionInsights.get(session)
     if (insight === undefined) return
     const agent = session.agentVersion
     if (insight.family === UNKNOWN_FAMILY || agent !== previousAgent) {
@@ -168,7 +170,7 @@ export class PeerInsight implements TrackerObserver {
 
   /** A round trip measured to a connected peer (by libp2p's connection monitor or a ping). */
   rttSampled (session: PeerSession, rttMs: number): void {
-    const insight = session.insight
+    const insight = this.sessionInsights.get(session)
     if (insight === undefined || !Number.isFinite(rttMs) || rttMs < 0) return
     insight.rttMs = rttMs
     insight.record.rttMs = rttMs
@@ -206,6 +208,16 @@ export class PeerInsight implements TrackerObserver {
   beginShutdown (now: number): void {
     this.shuttingDown = true
     this.closeReasons.settle(now, true)
+  }
+
+  /** What insight keeps on this connected peer's session; undefined for a session it was not told of. */
+  of (session: PeerSession): SessionInsight | undefined {
+    return this.sessionInsights.get(session)
+  }
+
+  /** The node runs again after a stop: closes are classified as usual. */
+  endShutdown (): void {
+    this.shuttingDown = false
   }
 
   get isShuttingDown (): boolean {

@@ -19,7 +19,7 @@ export interface RttConnection<C> {
   peerId: string
   /** Connection.rtt (ms) as the connection monitor left it; undefined before its first ping. */
   rttMs: number | undefined
-  /** Handed to `ping` (the app passes the libp2p Connection). */
+  /** Handed to `ping` (the peerTracker service passes the libp2p Connection). */
   connection: C
 }
 

@@ -96,3 +96,6 @@ export const INSIGHT_METRICS = {
 
 /** The names of every family above, in exposition order. */
 export const METRIC_NAMES: readonly string[] = [...Object.values(METRICS), ...Object.values(INSIGHT_METRICS)].map(m => m.name)
+
+/** Every family above, in exposition order. */
+export const ALL_METRICS: readonly MetricDefinition[] = [...Object.values(METRICS), ...Object.values(INSIGHT_METRICS)]

@@ -4,6 +4,7 @@
  * escaped only when they need it, nothing is allocated per sample beyond the line itself.
  */
 import type { MetricDefinition, MetricType } from './definitions.js'
+import type { MetricSink } from './sink.js'
 
 export type ExpositionFormat = 'text' | 'openmetrics'
 
@@ -54,7 +55,7 @@ export function formatLabels (names: readonly string[], values: readonly string[
   return out + '}'
 }
 
-export class ExpositionWriter {
+export class ExpositionWriter implements MetricSink {
   readonly format: ExpositionFormat
   private out = ''
 

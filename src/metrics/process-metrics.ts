@@ -9,23 +9,10 @@
  */
 import { Registry, collectDefaultMetrics } from 'prom-client'
 import { ExpositionWriter, formatLabels } from './exposition.js'
-import type { ExpositionFormat, FamilyType } from './exposition.js'
+import type { ExpositionFormat } from './exposition.js'
+import type { SampledFamily } from './sampled-families.js'
 
-/** One sample as prom-client's getMetricsAsJSON() returns it. */
-export interface SampledValue {
-  value: number
-  labels: Readonly<Record<string, string | number | undefined>>
-  /** Set on a histogram's or summary's `_bucket`, `_sum` and `_count` samples. */
-  metricName?: string
-}
-
-/** One family as prom-client's getMetricsAsJSON() returns it. */
-export interface SampledFamily {
-  name: string
-  help: string
-  type: FamilyType
-  values: readonly SampledValue[]
-}
+export type { SampledFamily, SampledValue } from './sampled-families.js'
 
 /**
  * Writes sampled families in the writer's format: the text format as prom-client writes it;

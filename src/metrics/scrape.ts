@@ -5,7 +5,12 @@
 import { ExpositionWriter, CONTENT_TYPES } from './exposition.js'
 import type { ExpositionFormat } from './exposition.js'
 import type { ProcessMetrics } from './process-metrics.js'
-import type { TrackerCollector } from './tracker-collector.js'
+import type { MetricSink } from './sink.js'
+
+/** Writes the tracker's families (the peerTracker service, or a TrackerCollector). */
+export interface FamilyCollector {
+  collect: (sink: MetricSink) => void
+}
 
 export interface Exposition {
   contentType: string
@@ -13,14 +18,14 @@ export interface Exposition {
 }
 
 export class MetricsScraper {
-  private readonly tracker: TrackerCollector
+  private readonly tracker: FamilyCollector
   private readonly process: ProcessMetrics | undefined
   /** The render in progress per format: scrapes that arrive meanwhile share it. */
   private readonly inFlight = new Map<ExpositionFormat, Promise<Exposition>>()
   /** Renders actually done (shared scrapes count once), for tests and diagnosis. */
   renders = 0
 
-  constructor (tracker: TrackerCollector, process: ProcessMetrics | undefined) {
+  constructor (tracker: FamilyCollector, process: ProcessMetrics | undefined) {
     this.tracker = tracker
     this.process = process
   }

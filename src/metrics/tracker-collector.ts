@@ -5,9 +5,9 @@
 import { DIRECTIONS } from '../tracker/connection-labels.js'
 import { METRICS } from './definitions.js'
 import { formatLabels } from './exposition.js'
-import type { ExpositionWriter } from './exposition.js'
+import type { MetricSink } from './sink.js'
 import type { PeerTracker } from '../tracker/peer-tracker.js'
-import { collectInsight } from '../insight/insight-collector.js'
+import { collectInsight } from './insight-collector.js'
 import { PeerInsight } from '../insight/peer-insight.js'
 import { ReliabilityCounters } from '../tracker/reliability-counters.js'
 
@@ -26,7 +26,7 @@ export interface TrackerCollectorOptions {
   /** Size of the DHT routing table now; 0 when there is no DHT. */
   dhtRoutingTablePeers: () => number
   /**
-   * The last sweep of libp2p's peer store (src/p2p/peer-store-sweeper.ts): records left and
+   * The last sweep of libp2p's peer store (src/service/peer-store-sweeper.ts): records left and
    * when it ended (ms since the epoch); undefined before the first, and when not given.
    */
   lastPeerStoreSweep?: () => { records: number, endedAt: number } | undefined
@@ -58,7 +58,7 @@ export class TrackerCollector {
     return this.idleInsight
   }
 
-  private collectReliability (w: ExpositionWriter): void {
+  private collectReliability (w: MetricSink): void {
     const r = this.options.reliability ?? EMPTY_RELIABILITY
     w.family(METRICS.internalErrors)
     for (const [component, count] of r.internalErrors.entries()) w.sample(METRICS.internalErrors.name, componentLabel(component), count)
@@ -66,7 +66,7 @@ export class TrackerCollector {
     for (const d of DIRECTIONS) w.sample(METRICS.gatedConnections.name, DIRECTION_LABELS[d] as string, r.gatedConnections[d])
   }
 
-  collect (w: ExpositionWriter): void {
+  collect (w: MetricSink): void {
     const t = this.tracker
     const now = t.now()
 

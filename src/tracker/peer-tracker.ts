@@ -2,7 +2,6 @@ import { DIRECTIONS, labelKey } from './connection-labels.js'
 import { SessionHistogram } from './session-histogram.js'
 import type { Clock } from './clock.js'
 import type { ConnectionLabels, Direction } from './connection-labels.js'
-import type { SessionInsight } from '../insight/peer-insight.js'
 
 /** What the p2p adapter reports when a connection opens. */
 export interface OpenedConnection extends ConnectionLabels {
@@ -31,8 +30,6 @@ export interface PeerSession {
   readonly connections: TrackedConnection[]
   agentVersion: string | undefined
   protocols: readonly string[] | undefined
-  /** Set by the observer (peer insight) when the session starts. */
-  insight: SessionInsight | undefined
 }
 
 /**
@@ -133,8 +130,7 @@ export class PeerTracker {
       startedAt: now,
       connections: [connection],
       agentVersion: undefined,
-      protocols: undefined,
-      insight: undefined
+      protocols: undefined
     }
     this.sessions.set(session.peerId, session)
     this.connects[session.direction]++

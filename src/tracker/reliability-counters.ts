@@ -22,7 +22,7 @@ export const INTERNAL_ERROR_COMPONENTS = [
   /** RTT sampling (--tracker.rtt-sample-interval) threw; the next tick runs as usual. */
   'rtt',
   /**
-   * A sweep of libp2p's peer store (src/p2p/peer-store-sweeper.ts) failed, or refreshing
+   * A sweep of libp2p's peer store (src/service/peer-store-sweeper.ts) failed, or refreshing
    * connected peers' records failed; the next sweep runs as usual.
    */
   'peer_store_sweep',

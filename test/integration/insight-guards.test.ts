@@ -35,8 +35,10 @@ describe('guarded periodic tasks and insight handlers', () => {
     const totalDisconnects = t.tracker.totalDisconnects.bind(t.tracker) // read by the report, not by /metrics
     t.tracker.totalDisconnects = () => { if (reportThrows > 0) { reportThrows--; throw new Error('report broke') } return totalDisconnects() }
     let rttThrows = 3
-    const getConnections = t.node.getConnections.bind(t.node)
-    t.node.getConnections = (peerId) => { if (rttThrows > 0) { rttThrows--; throw new Error('rtt broke') } return getConnections(peerId) }
+    // The service reads the connections from the node's connection manager (libp2p's components).
+    const manager = (t.node as unknown as { components: { connectionManager: { getConnections: TestTracker['node']['getConnections'] } } }).components.connectionManager
+    const getConnections = manager.getConnections.bind(manager)
+    manager.getConnections = (peerId) => { if (rttThrows > 0) { rttThrows--; throw new Error('rtt broke') } return getConnections(peerId) }
 
     await waitFor('both counted', async () => {
       const m = await t.scrape()
@@ -48,7 +50,10 @@ describe('guarded periodic tasks and insight handlers', () => {
     await p.start()
     stoppers.push(async () => { await p.stop() })
     await p.dial(t.node.getMultiaddrs())
-    await waitFor('an RTT sample', () => t.tracker.session(p.peerId.toString())?.insight?.rttMs !== undefined)
+    await waitFor('an RTT sample', () => {
+      const session = t.tracker.session(p.peerId.toString())
+      return session !== undefined && t.insight.of(session)?.rttMs !== undefined
+    })
     expect(t.logs().filter(l => l.msg === 'error in a periodic task').map(l => l.component).sort()).toEqual(['report', 'report', 'rtt', 'rtt', 'rtt'])
   })
 

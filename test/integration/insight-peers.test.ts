@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { INSIGHT_METRICS as M } from '../../src/metrics/definitions.js'
-import { pingConnection } from '../../src/p2p/node.js'
+import { pingConnection } from '../../src/service/ping-connection.js'
 import { samplesOf, sumOf, valueOf } from '../support/exposition.js'
 import { createTestPeer, waitFor } from '../support/peers.js'
 import { scrapeUntil, startTestTracker } from '../support/tracker.js'

@@ -11,8 +11,10 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from 'vitest'
 import { buildConfig } from '../../src/config.js'
 import { METRICS } from '../../src/metrics/definitions.js'
-import { createTrackerNode, peerStoreAges, peerStoreRecords, pingConnection } from '../../src/p2p/node.js'
-import { PeerStoreSweeper, sweepIntervalMs } from '../../src/p2p/peer-store-sweeper.js'
+import { createTrackerNode, peerStoreAges } from '../../src/p2p/node.js'
+import { peerStoreRecords as storeRecords } from '../../src/service/libp2p-internals.js'
+import { pingConnection } from '../../src/service/ping-connection.js'
+import { PeerStoreSweeper, sweepIntervalMs } from '../../src/service/peer-store-sweeper.js'
 import { valueOf } from '../support/exposition.js'
 import { createTestPeer, waitFor } from '../support/peers.js'
 import { startTestTracker } from '../support/tracker.js'
@@ -54,6 +56,11 @@ async function mergeFakePeers (node: TrackerNode, n: number, from = 0): Promise<
     ids.push(id)
   }
   return ids
+}
+
+/** The node's peer store as the service's sweeper reads it. */
+function peerStoreRecords (node: TrackerNode): ReturnType<typeof storeRecords> {
+  return storeRecords(node.peerStore, () => node.getPeers())
 }
 
 /** Peer records in the node's datastore, expired or not (reading them this way deletes nothing). */
@@ -164,7 +171,7 @@ describe('peer store sweeper with libp2p\'s peer store', () => {
 
     await mergeFakePeers(t.node, 5)
     const before = Date.now()
-    await t.peerStoreSweeper.sweep()
+    await t.peerTracker.sweepPeerStore()
     m = await t.scrape()
     expect(valueOf(m, METRICS.peerStorePeers.name)).toBe(5)
     const at = valueOf(m, METRICS.peerStoreLastSweep.name) ?? 0

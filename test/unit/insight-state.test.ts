@@ -253,7 +253,7 @@ describe('peer insight state', () => {
     expect(valueOf(m, `${M.peerRtt.name}_sum`, { agent: 'teku' })).toBe(0.042)
     expect(valueOf(m, `${M.peerRtt.name}_bucket`, { agent: 'teku', le: '0.05' })).toBe(1)
     expect(valueOf(m, `${M.peerRtt.name}_bucket`, { agent: 'teku', le: '0.025' })).toBe(0)
-    expect(tracker.session('A')?.insight?.rttMs).toBe(42)
+    expect(insight.of(tracker.session('A')!)?.rttMs).toBe(42)
   })
 })
 

@@ -4,8 +4,8 @@
  * reported once and the next sweep runs; stop() ends a sweep at its next yield.
  */
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_SWEEP_BATCH, MAX_SWEEP_INTERVAL_MS, PeerStoreSweeper, sweepIntervalMs } from '../../src/p2p/peer-store-sweeper.js'
-import type { PeerStoreRecords, PeerStoreSweeperOptions } from '../../src/p2p/peer-store-sweeper.js'
+import { DEFAULT_SWEEP_BATCH, MAX_SWEEP_INTERVAL_MS, PeerStoreSweeper, sweepIntervalMs } from '../../src/service/peer-store-sweeper.js'
+import type { PeerStoreRecords, PeerStoreSweeperOptions } from '../../src/service/peer-store-sweeper.js'
 
 interface FakeStore extends PeerStoreRecords<string> {
   /** Every call, in order: `refresh A`, `read start`, `read 3`, `read end`, `read closed`. */

@@ -3,15 +3,15 @@
  * the top versions per family, one prefix scan of the sessions for the stable core (it stops
  * at the first session younger than the smallest threshold), and the flapping peers.
  */
-import { INSIGHT_METRICS } from '../metrics/definitions.js'
-import { IP_VERSIONS } from './address-family.js'
-import { AGENT_FAMILIES, UNKNOWN_FAMILY } from './agent-family.js'
-import { OTHER_VERSION, UNKNOWN_VERSION } from './agent-versions.js'
-import { CLOSE_REASONS } from './close-reasons.js'
-import { DIAL_ERROR_REASONS, DIAL_OUTCOMES } from './dial-errors.js'
-import { PROTOCOL_CLASSES } from './protocols.js'
-import type { PeerInsight } from './peer-insight.js'
-import type { ExpositionWriter } from '../metrics/exposition.js'
+import { INSIGHT_METRICS } from './definitions.js'
+import { IP_VERSIONS } from '../insight/address-family.js'
+import { AGENT_FAMILIES, UNKNOWN_FAMILY } from '../insight/agent-family.js'
+import { OTHER_VERSION, UNKNOWN_VERSION } from '../insight/agent-versions.js'
+import { CLOSE_REASONS } from '../insight/close-reasons.js'
+import { DIAL_ERROR_REASONS, DIAL_OUTCOMES } from '../insight/dial-errors.js'
+import { PROTOCOL_CLASSES } from '../insight/protocols.js'
+import type { PeerInsight } from '../insight/peer-insight.js'
+import type { MetricSink } from './sink.js'
 import type { PeerTracker } from '../tracker/peer-tracker.js'
 
 /** min_age label and threshold, youngest first (the exposition order). */
@@ -29,7 +29,7 @@ const CLOSE_REASON_LABELS = labelsOf('reason', CLOSE_REASONS)
 const STABLE_LABELS = labelsOf('min_age', STABLE_AGES.map(([label]) => label))
 const RTT_BODIES = AGENT_FAMILIES.map(f => `agent="${f}"`)
 
-export function collectInsight (w: ExpositionWriter, insight: PeerInsight, tracker: PeerTracker, now: number): void {
+export function collectInsight (w: MetricSink, insight: PeerInsight, tracker: PeerTracker, now: number): void {
   insight.settle(now)
 
   w.family(M.peersByAgent)

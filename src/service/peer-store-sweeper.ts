@@ -10,7 +10,7 @@
  * loses its record: its tags rank it for libp2p's connection pruning and reconnects), then
  * reads every record once, which deletes the expired ones, yielding to the event loop every
  * `batchSize` records so /metrics stays responsive with 100,000 records. Never two at once.
- * The app runs it on a timer (sweepIntervalMs); this module has no timer and no libp2p import.
+ * The peerTracker service runs it on a timer (sweepIntervalMs); this module has no timer and no libp2p import.
  */
 import type { Clock } from '../tracker/clock.js'
 
@@ -33,7 +33,7 @@ export function sweepIntervalMs (maxAgeMs: number): number {
   return Math.max(1, Math.min(MAX_SWEEP_INTERVAL_MS, Math.floor(maxAgeMs / 2)))
 }
 
-/** The peer store as a sweep reads it (src/p2p/node.ts: peerStoreRecords). */
+/** The peer store as a sweep reads it (libp2p-internals.ts: peerStoreRecords). */
 export interface PeerStoreRecords<P> {
   /** The peers connected now. */
   connectedPeers: () => Iterable<P>

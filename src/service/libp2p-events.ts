@@ -1,19 +1,20 @@
 /**
- * The only place libp2p events meet the tracker: each connection event becomes a tracker
- * call, and what the tracker answers (a session opened or finished) becomes a log line.
+ * Where libp2p's events meet the tracker: each connection event becomes a tracker call, and
+ * what the tracker answers (a session opened or finished) becomes a log line.
  */
 import { encryptionOf, muxerOf, transportOf } from '../tracker/connection-labels.js'
 import { sanitizeAgentVersion, sanitizeProtocols } from '../tracker/sanitize.js'
 import { classifyClose } from '../insight/close-reasons.js'
+import { watchLocalClose } from './libp2p-internals.js'
 import type { PeerInsight } from '../insight/peer-insight.js'
-import type { Logger } from '../log.js'
+import type { TrackerLogger } from './logger.js'
 import type { PeerTracker } from '../tracker/peer-tracker.js'
 import type { Connection, IdentifyResult, Libp2pEvents, TypedEventTarget } from '@libp2p/interface'
 
 export type Libp2pEventTarget = Pick<TypedEventTarget<Libp2pEvents>, 'addEventListener' | 'removeEventListener'>
 
 /** Feeds the tracker from the node's events; returns a function that detaches. */
-export function attachTracker (events: Libp2pEventTarget, tracker: PeerTracker, log: Logger, onError?: (event: string) => void): () => void {
+export function attachTracker (events: Libp2pEventTarget, tracker: PeerTracker, log: TrackerLogger, onError?: (event: string) => void): () => void {
   const guarded = <T>(what: string, handle: (detail: T) => void) => (evt: CustomEvent<T>): void => {
     try {
       handle(evt.detail)
@@ -75,16 +76,12 @@ export function attachTracker (events: Libp2pEventTarget, tracker: PeerTracker, 
  * connections the connection manager pruned. Attach after attachTracker. Errors are logged
  * and passed to `onError` (counted as internal errors), never thrown into libp2p.
  *
- * Who closed a connection is found by wrapping each connection's close() and abort() at open,
- * because libp2p 3.3 does not tell it on the close: the StreamCloseEvent's `local` field is
- * undefined for every graceful close, ours and the remote's alike (AbstractMessageStream's
- * onTransportClosed dispatches `new StreamCloseEvent()` in both cases), and true for any
- * abort, including the TCP transport aborting on a socket error the remote caused
- * (@libp2p/tcp socket-to-conn). test/integration/insight-peers.test.ts checks that this is
- * still so. The per-connection listener runs right after libp2p's own (which dispatches
- * `connection:close` to the tracker), in the same synchronous dispatch.
+ * Who closed a connection comes from watchLocalClose (libp2p-internals.ts);
+ * test/integration/insight-peers.test.ts checks that libp2p still does not say it. The
+ * per-connection listener runs right after libp2p's own (which dispatches `connection:close`
+ * to the tracker), in the same synchronous dispatch.
  */
-export function attachInsight (events: Libp2pEventTarget, insight: PeerInsight, tracker: PeerTracker, log: Logger, onError?: (event: string) => void): () => void {
+export function attachInsight (events: Libp2pEventTarget, insight: PeerInsight, tracker: PeerTracker, log: TrackerLogger, onError?: (event: string) => void): () => void {
   const failed = (event: string, err: unknown, message: string): void => {
     try {
       onError?.(event)
@@ -97,14 +94,10 @@ export function attachInsight (events: Libp2pEventTarget, insight: PeerInsight, 
     try {
       const connection = evt.detail
       const peerId = connection.remotePeer.toString()
-      let closedLocally = false
-      const close = connection.close
-      const abort = connection.abort
-      connection.close = async (options) => { closedLocally = true; await close.call(connection, options) }
-      connection.abort = (err) => { closedLocally = true; abort.call(connection, err) }
+      const { closedLocally } = watchLocalClose(connection)
       connection.addEventListener('close', (closeEvt) => {
         try {
-          const reason = classifyClose({ shuttingDown: insight.isShuttingDown, closedLocally, status: connection.status, error: closeEvt.error })
+          const reason = classifyClose({ shuttingDown: insight.isShuttingDown, closedLocally: closedLocally(), status: connection.status, error: closeEvt.error })
           insight.connectionCloseClassified(connection.id, peerId, reason, tracker.now())
         } catch (err) {
           failed('connection close', err, 'error while classifying a connection close')
