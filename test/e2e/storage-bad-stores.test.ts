@@ -86,16 +86,27 @@ describe('storage: stores the tracker cannot use', () => {
     await refused(join(dir, 'file', 'store'), /a part of the path is not a directory/)
   })
 
-  it('no permission: one line, exit 2 (chmod 000 as a user; as root, which ignores modes, an immutable directory)', async () => {
+  it('no permission: one line, exit 2 (chmod 000 as a user; as root, which ignores modes, an immutable directory, or a directory sysfs refuses)', async () => {
     const path = await realStore(tempDir())
-    if (process.getuid?.() === 0) {
-      execFileSync('chattr', ['+i', path])
-      cleanups.push(() => { execFileSync('chattr', ['-i', path]) })
-    } else {
+    if (process.getuid?.() !== 0) {
       chmodSync(path, 0o000)
       cleanups.push(() => { chmodSync(path, 0o700) })
+      await refused(path, /no permission to use it/)
+      return
     }
-    await refused(path, /no permission to use it/)
+    let immutable = true
+    try {
+      execFileSync('chattr', ['+i', path], { stdio: 'ignore' })
+    } catch {
+      immutable = false // no chattr, or no CAP_LINUX_IMMUTABLE in this container
+    }
+    if (immutable) {
+      cleanups.push(() => { execFileSync('chattr', ['-i', path]) })
+      await refused(path, /no permission to use it/)
+    } else {
+      // Even root may not create a directory in sysfs (EPERM; EROFS where /sys is mounted read-only).
+      await refused('/sys/libp2p-peer-tracker-test-store', /no permission to use it|read-only file system/)
+    }
   })
 
   it('another format version, or data without a format key: one line, exit 2, nothing rewritten', async () => {
