@@ -4,11 +4,11 @@
  * rewritten). Also the storage commands (info, compact, reset, repair) on a real store.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs'
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { runCliToExit, startCliTracker } from '../support/cli.js'
 import { waitFor } from '../support/peers.js'
 
@@ -25,13 +25,24 @@ function tempDir (): string {
 
 const BASE = ['--web.listen-address=127.0.0.1:0', '--p2p.listen=/ip4/127.0.0.1/tcp/0', '--p2p.dht=off', '--p2p.bootstrap=']
 
-/** A store written by the tracker itself (started, stopped cleanly). */
-async function realStore (dir: string): Promise<string> {
+/** A store written by the tracker itself (started, stopped cleanly), made once; each test gets a copy. */
+let template: string | undefined
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tracker-store-template-'))
+  afterAllCleanups.push(() => { rmSync(dir, { recursive: true, force: true }) })
   const path = join(dir, 'store')
   const run = await startCliTracker(['--p2p.bootstrap=', `--storage.path=${path}`, '--storage.flush-interval=100ms', '--log.level=debug'])
   await waitFor('a batch written', () => run.logs().some(l => l.msg === 'history written to the store'))
   run.process.kill('SIGTERM')
   expect((await run.exited).code).toBe(0)
+  template = path
+})
+const afterAllCleanups: Array<() => void> = []
+afterAll(() => { for (const fn of afterAllCleanups) fn() })
+
+async function realStore (dir: string): Promise<string> {
+  const path = join(dir, 'store')
+  cpSync(template as string, path, { recursive: true })
   return path
 }
 
