@@ -29,6 +29,8 @@ export class Redialer {
   private timer: ReturnType<typeof setTimeout> | undefined
   private running = false
   private finished = false
+  /** Dials made (a peer found connected when its turn came is not dialled). */
+  dials = 0
 
   constructor (peerIds: readonly string[], options: RedialerOptions) {
     this.options = options
@@ -63,6 +65,7 @@ export class Redialer {
     const now = this.now()
     for (const peerId of this.planner.take(now, this.options.openConnections())) {
       if (this.options.isConnected(peerId)) { this.planner.connected(peerId); continue }
+      this.dials++
       this.options.dial(peerId, this.abort.signal).then(
         () => { this.planner.connected(peerId); this.checkDone(); this.tick() },
         (err: unknown) => {
@@ -82,9 +85,10 @@ export class Redialer {
   }
 
   private checkDone (): boolean {
+    if (!this.running) return true // stopped: nothing more to report
     if (!this.planner.done || this.finished) return this.planner.done
     this.finished = true
-    this.options.onDone?.({ regained: this.planner.regained, givenUp: this.planner.givenUp, dials: this.planner.dialsStarted })
+    this.options.onDone?.({ regained: this.planner.regained, givenUp: this.planner.givenUp, dials: this.dials })
     return true
   }
 }

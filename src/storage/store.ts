@@ -133,7 +133,7 @@ export function storeBytesOnDisk (path: string): number {
 /** Rebuilds a damaged store with LevelDB's repair (keeps what it can read); the store must not be open. */
 export async function repairStore (path: string): Promise<void> {
   const absolute = resolve(path)
-  if (!existsSync(`${absolute}/CURRENT`) && !existsSync(absolute)) throw fail(absolute, 'there is no store there')
+  if (!existsSync(absolute)) throw fail(absolute, 'there is no store there')
   // The LevelDB class, from an instance: a Level opens itself when constructed (deferred open),
   // so it is closed again (or its failed open settled) before repair takes the lock.
   const instance = (new LevelDatastore(absolute, { createIfMissing: false })).db

@@ -1,6 +1,7 @@
 /** The redial planner (src/storage/redial-planner.ts): rate, in-flight cap, connection limit, backoff, giving up. Pure, times injected. */
 import { describe, expect, it } from 'vitest'
 import { FULL_RECHECK_MS, RedialPlanner } from '../../src/storage/redial-planner.js'
+import { Redialer } from '../../src/storage/redialer.js'
 
 const peers = (n: number): string[] => Array.from({ length: n }, (_, i) => `p${i}`)
 
@@ -69,5 +70,40 @@ describe('redial planner', () => {
     expect(high.backoffMs(1)).toBe(1200)
     expect(low.backoffMs(30)).toBe(6400)
     expect(high.backoffMs(30)).toBe(9597)
+  })
+})
+
+describe('redialer (the planner run with real timers and a fake dial)', () => {
+  it('dials every peer, retries failures, skips connected ones, and reports once when done', async () => {
+    const connected = new Set<string>(['already'])
+    const attempts = new Map<string, number>()
+    let inFlight = 0
+    let maxInFlight = 0
+    const done = new Promise<{ regained: number, givenUp: number, dials: number }>(resolve => {
+      const redialer = new Redialer(['a', 'b', 'flaky', 'dead', 'already'], {
+        maxConnections: 100,
+        dialsPerSecond: 200,
+        maxInFlight: 2,
+        maxAttempts: 3,
+        minBackoffMs: 5,
+        maxBackoffMs: 20,
+        dial: async (peerId) => {
+          attempts.set(peerId, (attempts.get(peerId) ?? 0) + 1)
+          inFlight++
+          maxInFlight = Math.max(maxInFlight, inFlight)
+          await new Promise(r => setTimeout(r, 2))
+          inFlight--
+          if (peerId === 'dead' || (peerId === 'flaky' && (attempts.get(peerId) as number) < 3)) throw new Error('refused')
+          connected.add(peerId)
+        },
+        openConnections: () => connected.size,
+        isConnected: (peerId) => connected.has(peerId),
+        onDone: resolve
+      })
+      redialer.start()
+    })
+    expect(await done).toEqual({ regained: 4, givenUp: 1, dials: 8 })
+    expect(Object.fromEntries(attempts)).toEqual({ a: 1, b: 1, flaky: 3, dead: 3 })
+    expect(maxInFlight).toBeLessThanOrEqual(2)
   })
 })
