@@ -23,8 +23,8 @@ export const TRACKER_PREFIX = '/tracker/'
 /** libp2p's peer store keeps its records under this prefix (@libp2p/peer-store). */
 export const LIBP2P_PEERS_PREFIX = '/peers/'
 
-/** 4 KiB of the filter per value: a new peer dirties at most one chunk per hash. */
-export const SEEN_CHUNK_WORDS = 1024
+/** 256 bytes of the filter per value: a new peer dirties at most one chunk per hash (7), so a batch writes about 1.8 KB per new peer, not the whole 1 MiB. */
+export const SEEN_CHUNK_WORDS = 64
 
 /** Why a session that was open when the tracker was killed (no clean stop) ended, in the history. */
 export const UNCLEAN_SHUTDOWN = 'unclean_shutdown'
