@@ -41,7 +41,7 @@ function tempDir (): string {
 async function tracker (args: string[]): Promise<Tracker> {
   const run = await startCliTracker(['--p2p.bootstrap=', '--p2p.inbound-connection-threshold=1000', '--tracker.report-interval=0', '--log.level=debug', ...args])
   cleanups.push(async () => { await killed(run) })
-  await waitFor('the first batch', () => run.logs().some(l => l.msg === 'history batch made'))
+  await waitFor('the first batch', () => run.logs().some(l => l.msg === 'history batch made'), 60_000)
   return run
 }
 
@@ -84,7 +84,7 @@ async function detail (t: Tracker, peerId: string): Promise<PeerDetail | undefin
 /** The tracker's view of the peer once `check` holds. */
 async function detailWhen (t: Tracker, p: Libp2p, what: string, check: (d: PeerDetail) => boolean): Promise<PeerDetail> {
   let last: PeerDetail | undefined
-  await waitFor(what, async () => { last = await detail(t, p.peerId.toString()); return last !== undefined && check(last) }, 30_000)
+  await waitFor(what, async () => { last = await detail(t, p.peerId.toString()); return last !== undefined && check(last) }, 60_000)
   return last as PeerDetail
 }
 
@@ -128,14 +128,14 @@ describe('storage: a restart keeps history and regains peers', () => {
     for (const p of [...stayers, flapper, visitor]) before.set(p.peerId.toString(), await detail(first, p.peerId.toString()) as PeerDetail)
 
     await stopped(first)
-    for (const s of stayers) await waitFor('the stayer to see the tracker gone', () => !connectedTo(s, first))
+    for (const s of stayers) await waitFor('the stayer to see the tracker gone', () => !connectedTo(s, first), 60_000)
 
     // Phase 2: the same store. No bootstrap peer and no peer dials the tracker: only its redial can bring the stayers back.
     const second = await tracker(args)
     expect(second.peerId).toBe(first.peerId)
     const opened = second.logs().find(l => l.msg === 'storage opened')
     expect(opened).toMatchObject({ peers: 5, seenPeers: 5, connectedBefore: 3, uncleanSessions: 0, skipped: 0 })
-    for (const s of stayers) await waitFor('the tracker to redial a peer connected before the restart', () => connectedTo(s, second), 30_000)
+    for (const s of stayers) await waitFor('the tracker to redial a peer connected before the restart', () => connectedTo(s, second), 60_000)
 
     // Each stayer: the session from before the restart ended as a shutdown, then the new one.
     for (const s of stayers) {
