@@ -65,12 +65,13 @@ describe('the peerTracker service in the user\'s prom-client registry', () => {
     // A prom-client counter of the user's own in the same registry, to show what prom-client does to it.
     const own = new Counter({ name: 'app_requests_total', help: 'The app\'s own counter.', registers: [registry] })
     own.inc()
-    const node = await serviceNode({ registry, clock: manualClock() })
+    // No sweeps and no RTT pings: nothing but the peers changes the state between the renders.
+    const node = await serviceNode({ registry, clock: manualClock(), peerStoreSweepIntervalMs: 0, rttSampleIntervalMs: 0 })
     await node.start()
     const [a, b] = [await dialingPeer(node), await dialingPeer(node)]
     await waitFor('two peers', () => node.services.peerTracker.status().connectedPeers === 2)
     await a.stop()
-    await waitFor('one peer left', () => node.services.peerTracker.status().peerDisconnects === 1)
+    await waitFor('one peer left, identified', () => node.services.peerTracker.status().peerDisconnects === 1 && node.services.peerTracker.peers()[0]?.agentVersion != null)
 
     const text1 = await registry.metrics()
     registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE)
