@@ -27,7 +27,8 @@ COPY --from=build --chown=root:root /app/package.json ./package.json
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 # /data holds the node's identity key (--p2p.identity-file) so the peer ID survives
-# restarts; mount a volume there. /demo-targets is where the compose `demo` profile's
+# restarts, and the store (--storage.path: peer history, libp2p's peer store; docs/storage.md);
+# mount a volume there. /demo-targets is where the compose `demo` profile's
 # tracker-demo writes its file_sd target for Prometheus (a volume owned by node).
 RUN mkdir -p /data /demo-targets && chown node:node /data /demo-targets
 VOLUME ["/data"]
@@ -68,4 +69,4 @@ LABEL org.opencontainers.image.revision=$REVISION
 ENV LIBP2P_TRACKER_REVISION=$REVISION
 
 ENTRYPOINT ["node", "dist/cli/main.js"]
-CMD ["--p2p.listen=/ip4/0.0.0.0/tcp/4001", "--p2p.identity-file=/data/identity.key"]
+CMD ["--p2p.listen=/ip4/0.0.0.0/tcp/4001", "--p2p.identity-file=/data/identity.key", "--storage.path=/data/store"]

@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (`-- --quick` for a shorter run): runs B1..B7, prints the table and writes
+ * `npm run bench` (`-- --quick` for a shorter run): runs B1..B8, prints the table and writes
  * BENCHMARKS.md with the machine and the date. Each figure is the median of several runs;
  * comparisons are measured side by side in the same run.
  */
@@ -12,6 +12,7 @@ import { b2, b2b } from './b2-metrics-http.js'
 import { hold } from './b4-real-peers.js'
 import { churn } from './b5-churn.js'
 import { b7, b7Section } from './b7-peer-view.js'
+import { b8, b8Row } from './b8-restart.js'
 import { writeSection } from './benchmarks-file.js'
 import { fmt, machine, median } from './stats.js'
 import type { B2Result, B2bResult } from './b2-metrics-http.js'
@@ -21,8 +22,8 @@ import type { ChurnResult } from './b5-churn.js'
 const quick = process.argv.includes('--quick')
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const P = quick
-  ? { b1Runs: 3, b1Ms: 500, b2Runs: 1, b2Requests: 50, b2bRuns: 2, b3Runs: 1, b4Peers: 200, b4HoldMs: 10_000, b5Sessions: 2000, b5Peers: 300 }
-  : { b1Runs: 5, b1Ms: 1000, b2Runs: 3, b2Requests: 100, b2bRuns: 3, b3Runs: 3, b4Peers: 1000, b4HoldMs: 60_000, b5Sessions: 10_000, b5Peers: 600 }
+  ? { b1Runs: 3, b1Ms: 500, b2Runs: 1, b2Requests: 50, b2bRuns: 2, b3Runs: 1, b4Peers: 200, b4HoldMs: 10_000, b5Sessions: 2000, b5Peers: 300, b8Peers: 30, b8Runs: 1, b8LimitMs: 20_000 }
+  : { b1Runs: 5, b1Ms: 1000, b2Runs: 3, b2Requests: 100, b2bRuns: 3, b3Runs: 3, b4Peers: 1000, b4HoldMs: 60_000, b5Sessions: 10_000, b5Peers: 600, b8Peers: 100, b8Runs: 3, b8LimitMs: 60_000 }
 
 function log (text: string): void { process.stderr.write(`bench: ${text}\n`) }
 
@@ -72,6 +73,9 @@ async function main (): Promise<void> {
   log(`B5 ${P.b5Sessions} sessions of churn`)
   const b5: ChurnResult = await churn(P.b5Sessions, P.b5Peers, 'bench-b5')
 
+  log(`B8 restart of the built CLI with ${P.b8Peers} peers known only from earlier sessions, with and without --storage.path`)
+  const b8Result = await b8(P.b8Peers, P.b8Runs, P.b8LimitMs)
+
   const plain = holds.plain as HoldResult
   const tracker = holds.tracker as HoldResult
   const prom = holds.prom as HoldResult
@@ -92,9 +96,10 @@ async function main (): Promise<void> {
     { id: 'B6', what: `anchor: the same ${fmt(prom.peers)} peers held by a js-libp2p node with @libp2p/prometheus-metrics`, goal: 'report beside ours', measured: `its /metrics p50 ${fmt(prom.metricsP50Ms, 2)} ms, ${fmt(prom.metricsBytes / 1024, 1)} KiB; ours ${fmt(tracker.metricsP50Ms, 2)} ms, ${fmt(tracker.metricsBytes / 1024, 1)} KiB (${fmt(tracker.metricsP50Ms / prom.metricsP50Ms, 2)}x time); its RSS ${fmt(prom.rssMiB)} MiB, CPU ${fmt(prom.holdCpuCores * 100, 1)}%`, met: 'reported' }
   ]
 
+  rows.push(b8Row(b8Result))
   const table = ['| # | what | goal | measured | met |', '|---|---|---|---|---|', ...rows.map(r => `| ${r.id} | ${r.what} | ${r.goal} | ${r.measured} | ${r.met} |`)].join('\n')
   process.stdout.write(`\n${table}\n`)
-  const doc = report(started, m, table, { b1, b2Results, b2bResult, b3, b3Runs, plain, tracker, prom, b5 })
+  const doc = report(started, m, table, { b1, b2Results, b2bResult, b3, b3Runs, plain, tracker, prom, b5, b8: b8Result })
   writeSection('bench', doc)
   log('B7 the peer view\'s JSON at 5,000 peers (its own section of BENCHMARKS.md)')
   const b7Started = new Date()
@@ -124,6 +129,7 @@ ${table}
 - **B3**: \`bench/b3-heap-child.ts\` in its own process with \`--expose-gc\`: heapUsed after opening 100,000 connections from distinct peers minus before, after forced GCs; includes the peer ID (52 chars), remote address and connection id strings the tracker keeps. Median of ${P.b3Runs} processes.
 - **B4**: \`bench/b4-real-peers.ts\` + \`bench/node-child.ts\`. The subject is its own process; the swarm's ${P.b4Peers} long-lived peers dial it from ${Math.max(1, Math.ceil(P.b4Peers / 500))} shard process(es) at 200 dials/s. Subjects one after another in the same run: *plain* is \`createTrackerNode\` (src/p2p/node.ts) with nothing attached, *tracker* is \`startTracker\` (src/app.ts: node, tracker, HTTP, process metrics), scraped every 5 s during the hold. CPU from /proc (utime+stime) over the hold, RSS the median of 1 s samples. Connect time is until every peer reports the connection open.
 - **B5**: \`bench/b5-churn.ts\`. The tracker (\`startTracker\`) in the bench process, the swarm (${P.b5Peers} peers: 10% listeners dialled by the tracker as bootstrap peers, 20% flappers, 5% long-lived, heavy-tailed churners, time scale 0.025) in 2 shard processes; /metrics scraped every second; the run ends when the peers have opened ${fmt(P.b5Sessions)} sessions, then every peer hangs up.
+- **B8**: \`bench/b8-restart.ts\`. ${P.b8Peers} listening js-libp2p peers on 127.0.0.1 dial the built CLI (identity kept with \`--p2p.identity-file\`, no bootstrap peers, DHT off); once all are counted the tracker is stopped with SIGTERM and started again, ${P.b8Runs} time(s) with \`--storage.path\` and as many without; the time runs from the new process's spawn (Node start-up included) until \`libp2p_tracker_connected_peers\` reaches 90 % of them, scraped every 100 ms, within ${P.b8LimitMs / 1000} s. Without the store the tracker knows no peer to dial and these peers do not dial it again (docs/storage.md).
 - **B6**: the B4 setup with a third subject: the same libp2p node with \`metrics: prometheusMetrics()\` and prom-client's global registry served over plain node:http. It exports connection counts by direction and protocol internals, but no unique-peer gauge, no session durations and no per-peer series; ours answers those. p50 of 20 GETs after the hold, both asked for \`Accept-Encoding: identity\` (ours would gzip otherwise, as Prometheus asks it to; the anchor never compresses). Ours includes the prom-client process metrics, as shipped.
 
 ### Raw figures

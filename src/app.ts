@@ -15,10 +15,12 @@ import { MetricsScraper } from './metrics/scrape.js'
 import { startBootstrapKeeper } from './p2p/bootstrap-peers.js'
 import { loadOrCreateIdentity } from './p2p/identity.js'
 import { createTrackerNode } from './p2p/node.js'
+import { startRedialingPreviousPeers } from './p2p/previous-peers.js'
 import { peerReport } from './report.js'
 import { guardedTask, timerDelay } from './service/periodic-task.js'
 import { peerTrackerService } from './service/peer-tracker-service.js'
 import { sweepIntervalMs } from './service/peer-store-sweeper.js'
+import { TrackerStorage } from './storage/tracker-storage.js'
 import { DIRECTIONS } from './tracker/connection-labels.js'
 import { ReliabilityCounters } from './tracker/reliability-counters.js'
 import { NAME, VERSION, buildInfo } from './version.js'
@@ -69,6 +71,23 @@ export async function startTracker (config: Config, log: Logger, options: StartO
   const webConfig = config.webAccess.configFile === undefined
     ? undefined
     : new WebConfigSource(config.webAccess.configFile, { log, onReloadError: () => { reliability.internalErrors.count('web_config_reload') } })
+  // The store next (docs/storage.md): one that cannot be opened fails before anything listens.
+  const storage = config.storage.path === undefined ? undefined : await TrackerStorage.open(config.storage.path)
+  try {
+    return await startWithStorage(config, log, { startedAt, reliability, webConfig, storage, clock: options.clock })
+  } catch (err) {
+    await storage?.close().catch((closeErr: unknown) => { log.error({ err: closeErr }, 'error while closing the store') })
+    throw err
+  }
+}
+
+async function startWithStorage (config: Config, log: Logger, { startedAt, reliability, webConfig, storage, clock }: {
+  startedAt: number
+  reliability: ReliabilityCounters
+  webConfig: WebConfigSource | undefined
+  storage: TrackerStorage | undefined
+  clock: Clock | undefined
+}): Promise<RunningTracker> {
   const identity = await loadOrCreateIdentity(config.p2p.identityFile)
   const node: CliNode = await createTrackerNode(config.p2p, identity.privateKey, (direction, addr) => {
     reliability.gatedConnections[direction]++
@@ -88,11 +107,15 @@ export async function startTracker (config: Config, log: Logger, options: StartO
       reliability,
       buildInfo: buildInfo(),
       startTimeSeconds: Math.floor(startedAt / 1000),
-      ...(options.clock === undefined ? {} : { clock: options.clock })
+      ...(clock === undefined ? {} : { clock })
     })
-  })
+  }, storage?.datastore)
   const peerTracker = node.services.peerTracker
   const tracker = peerTracker.account
+  // History from before the restart, back in insight before the first event; changes marked for the next batch.
+  const restored = await storage?.restore(peerTracker.insight, () => Array.from(tracker.sessionsByAge(), s => s.peerId), () => tracker.now(),
+    (batch, flushedAt) => { log.debug({ batch, flushedAt: new Date(flushedAt).toISOString() }, 'history batch made') })
+  if (restored !== undefined) log.info(restored, 'storage opened')
   let ready = false
 
   // Peer view (the page at /): the connected-peer count sampled every 5 s for an hour, started and stopped with the server.
@@ -146,6 +169,14 @@ export async function startTracker (config: Config, log: Logger, options: StartO
   log.info({ address: `${http.host}:${http.port}`, telemetryPath: config.web.telemetryPath, tls: webConfig?.current().tls !== undefined }, 'serving metrics')
 
   const stopKeeper = startBootstrapKeeper(node, config.p2p.bootstrap, log)
+  let stopRedial = (): void => {}
+  if (storage !== undefined) {
+    storage.startFlushing(config.storage.flushIntervalMs, {
+      onFlushError: (err) => { reliability.internalErrors.count('storage'); log.error({ err, component: 'storage' }, 'error while writing history to the store (retried with the next batch)') },
+      onFlushed: (r) => { log.debug({ ...r, flushedAt: new Date(r.flushedAt).toISOString(), durationMs: Math.round(r.durationMs) }, 'history written to the store') }
+    })
+    stopRedial = startRedialingPreviousPeers(node, storage, { maxConnections: config.p2p.maxConnections, bootstrap: config.p2p.bootstrap, log }).stop
+  }
   const reportTimer = config.tracker.reportIntervalMs > 0
     ? setInterval(guardedTask('report', reliability, log, () => { log.info(peerReport(tracker, config.tracker.reportPeers), 'peer report') }), timerDelay(config.tracker.reportIntervalMs))
     : undefined
@@ -157,10 +188,12 @@ export async function startTracker (config: Config, log: Logger, options: StartO
       ready = false
       clearInterval(reportTimer)
       stopKeeper()
+      stopRedial() // and the peers connected now are the ones redialled at the next start
       const serverClosed = closeServer(server) // stop accepting; requests in flight finish
       historySampler.stop() // peer view
       log.info(peerReport(tracker, config.tracker.reportPeers), 'final peer report')
       await node.stop() // closes every connection: each peer's disconnect is logged and counted
+      await storage?.close().catch((err: unknown) => { log.error({ err, component: 'storage' }, 'error while writing the last batch to the store') }) // every session ended by the stop
       await serverClosed
       log.info(peerReport(tracker, 0), 'stopped')
     })()

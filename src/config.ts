@@ -63,6 +63,12 @@ export interface Config {
     level: LogLevel
     format: LogFormat
   }
+  /** The embedded store (docs/storage.md); path undefined: everything in memory, lost at exit. */
+  storage: {
+    path: string | undefined
+    /** How often changed history is written to the store in one batch. */
+    flushIntervalMs: number
+  }
   /** Who may use the HTTP endpoints, and how much of them (issue 6). */
   webAccess: {
     /** exporter-toolkit web config file (TLS, basic auth, headers); undefined: plain HTTP, open. */
@@ -107,7 +113,8 @@ export const DEFAULTS = {
   'tracker.rtt-sample-interval': '10s',
   'log.level': 'info',
   'log.format': 'json',
-  'web.max-requests': '40'
+  'web.max-requests': '40',
+  'storage.flush-interval': '5s'
 } as const
 
 /** A mistake in the user's input. Its message is one line that names the flag or file. */
@@ -169,6 +176,8 @@ export interface RawConfig {
   'p2p.allow-cidr'?: string[]
   'p2p.deny-cidr'?: string[]
   'p2p.peer-store-max-age'?: string
+  'storage.path'?: string
+  'storage.flush-interval'?: string
 }
 
 export interface BuildOptions {
@@ -217,6 +226,7 @@ function buildConfigFromRaw (raw: RawConfig): Config {
       level: oneOf('--log.level', raw['log.level'] ?? DEFAULTS['log.level'], ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const),
       format: oneOf('--log.format', raw['log.format'] ?? DEFAULTS['log.format'], ['json', 'logfmt'] as const)
     },
+    storage: parseStorageFlags(raw),
     webAccess: {
       configFile: nonEmpty('--web.config.file', raw['web.config.file']),
       maxRequests: parseCount('--web.max-requests', raw['web.max-requests'] ?? DEFAULTS['web.max-requests'], 0),
@@ -402,4 +412,12 @@ function parseInsightFlags (raw: RawConfig): Config['insight'] {
   const rttSampleIntervalMs = parseDuration('--tracker.rtt-sample-interval', raw['tracker.rtt-sample-interval'] ?? DEFAULTS['tracker.rtt-sample-interval'])
   if (rttSampleIntervalMs !== 0 && rttSampleIntervalMs < 100) throw new ConfigError('--tracker.rtt-sample-interval: must be at least 100ms, or 0 to turn sampling off')
   return { flappingSessions, flappingWindowMs, historyPeers, historySessions, rttSampleIntervalMs }
+}
+
+/** --storage.path and --storage.flush-interval (docs/storage.md). */
+function parseStorageFlags (raw: RawConfig): Config['storage'] {
+  const flushIntervalMs = parseDuration('--storage.flush-interval', raw['storage.flush-interval'] ?? DEFAULTS['storage.flush-interval'])
+  if (flushIntervalMs < 100) throw new ConfigError('--storage.flush-interval: must be at least 100ms')
+  if (flushIntervalMs > 600_000) throw new ConfigError('--storage.flush-interval: must be at most 10m')
+  return { path: nonEmpty('--storage.path', raw['storage.path']), flushIntervalMs }
 }

@@ -47,7 +47,9 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'web.disable-peer-api', help: 'answer 404 on /api/v1/peers and /api/v1/peer-table, and show no peer table at / (they list peers\' IP addresses)' },
   { flag: 'p2p.allow-cidr', arg: 'cidr', repeatable: true, help: 'only these IP ranges may connect or be dialled, e.g. 10.0.0.0/8; repeat for several (default: all)' },
   { flag: 'p2p.deny-cidr', arg: 'cidr', repeatable: true, help: 'IP ranges refused both ways, before any handshake; wins over --p2p.allow-cidr; repeat for several' },
-  { flag: 'p2p.peer-store-max-age', arg: 'duration', help: `how long libp2p's peer store keeps a peer that is not connected: a record not updated for this long, with no address observed within min(this, 1h), is deleted at the next sweep (every min(10m, this/2)); at least 1m; libp2p's own default (default ${DEFAULTS['p2p.peer-store-max-age']})` }
+  { flag: 'p2p.peer-store-max-age', arg: 'duration', help: `how long libp2p's peer store keeps a peer that is not connected: a record not updated for this long, with no address observed within min(this, 1h), is deleted at the next sweep (every min(10m, this/2)); at least 1m; libp2p's own default (default ${DEFAULTS['p2p.peer-store-max-age']})` },
+  { flag: 'storage.path', arg: 'dir', help: 'directory of an embedded LevelDB store that keeps libp2p\'s peer store and the peer history across restarts; peers connected before a restart are redialled (docs/storage.md) (default: in memory only)' },
+  { flag: 'storage.flush-interval', arg: 'duration', help: `how often changed history is written to the store, in one batch; a kill -9 loses at most this much (default ${DEFAULTS['storage.flush-interval']})` }
 ]
 
 /** Adds the tracker's flags to a command. */

@@ -10,6 +10,7 @@ import { NAME, VERSION } from '../version.js'
 import { addDemoCommand } from './demo-command.js'
 import { reportFatal } from './fatal-error.js'
 import { addTrackerFlags, flagsFromEnvironment, rawConfigOf } from './flags.js'
+import { addStorageCommand } from './storage-command.js'
 import { addSwarmCommand } from './swarm-command.js'
 import type { RunningTracker } from '../app.js'
 import type { Logger } from '../log.js'
@@ -91,6 +92,7 @@ export function buildProgram (): Command {
   program.action(async (_options, command: Command) => { await runTracker(command) })
   addSwarmCommand(program)
   addDemoCommand(program)
+  addStorageCommand(program)
   return program
 }
 

@@ -111,6 +111,8 @@ export interface PeerDetailView {
   sessions: number
   flapping: boolean
   lastSeen: string
+  /** When the first remembered session started (kept across restarts with --storage.path). */
+  firstSeen: string | null
   /** The last sessions, newest first (at most --tracker.history-sessions). */
   history: SessionHistoryView[]
 }
@@ -203,6 +205,7 @@ export function peerDetailView (tracker: PeerTracker, insight: PeerInsight, rttM
     sessions: record?.sessions ?? 1,
     flapping: insight.isFlapping(peerId, now),
     lastSeen: new Date(session === undefined ? record?.lastSeen ?? now : now).toISOString(),
+    firstSeen: record === undefined ? null : new Date(record.firstSeen).toISOString(),
     history: (record?.recent ?? []).slice().reverse().map(r => ({
       start: new Date(r.startedAt).toISOString(),
       end: r.endedAt === undefined ? null : new Date(r.endedAt).toISOString(),

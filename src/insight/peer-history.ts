@@ -28,6 +28,8 @@ export interface PeerRecord {
   readonly recent: SessionRecord[]
   /** Start times of the last F sessions (F = flapping threshold), oldest first. */
   readonly starts: number[]
+  /** When the first remembered session started. */
+  firstSeen: number
   lastSeen: number
   agentVersion: string | undefined
   rttMs: number | undefined
@@ -44,12 +46,17 @@ export interface PeerHistoryOptions {
   onEvict?: (record: PeerRecord) => void
 }
 
+/** Told of each change to a remembered peer (started, ended, identified, evicted): what a store writes. */
+export type PeerRecordListener = (peerId: string) => void
+
 export class PeerHistory {
   private readonly records = new Map<string, PeerRecord>()
   /** Disconnected peers, least recently seen first: the only ones eviction may take. */
   private readonly idle = new Map<string, PeerRecord>()
   private readonly options: PeerHistoryOptions
   evictions = 0
+  /** Told of each change to a record (src/storage marks the peer for its next write); O(1), on the event path. */
+  onChange: PeerRecordListener | undefined
 
   constructor (options: PeerHistoryOptions) {
     this.options = options
@@ -73,7 +80,7 @@ export class PeerHistory {
     let record = this.records.get(peerId)
     const known = record !== undefined
     if (record === undefined) {
-      record = { peerId, sessions: 0, recent: [], starts: [], lastSeen: now, agentVersion: undefined, rttMs: undefined }
+      record = { peerId, sessions: 0, recent: [], starts: [], firstSeen: now, lastSeen: now, agentVersion: undefined, rttMs: undefined }
       this.records.set(peerId, record)
     } else {
       this.idle.delete(peerId) // connected now: out of eviction's reach until the session ends
@@ -94,6 +101,7 @@ export class PeerHistory {
     }
     if (record.starts.length >= this.options.startsPerPeer) record.starts.shift()
     record.starts.push(now)
+    this.onChange?.(peerId)
     this.evictExcess()
     return { record, previousEnd, known }
   }
@@ -106,7 +114,32 @@ export class PeerHistory {
     if (this.records.get(record.peerId) !== record) return // not remembered (cannot happen: connected peers stay)
     this.idle.delete(record.peerId)
     this.idle.set(record.peerId, record)
+    this.onChange?.(record.peerId)
     this.evictExcess()
+  }
+
+  /** Something else of the record changed (its agent, a session's close reason): tells the listener. */
+  changed (record: PeerRecord): void {
+    if (this.records.get(record.peerId) === record) this.onChange?.(record.peerId)
+  }
+
+  /**
+   * Puts back a disconnected peer remembered before a restart (src/storage). Call in the order
+   * their last session ended, least recent first, before any session starts; an already
+   * remembered peer is left as it is. Trims the record to this history's limits.
+   */
+  restore (record: PeerRecord): void {
+    if (this.records.has(record.peerId)) return
+    if (record.recent.length > this.options.sessionsPerPeer) record.recent.splice(0, record.recent.length - this.options.sessionsPerPeer)
+    if (record.starts.length > this.options.startsPerPeer) record.starts.splice(0, record.starts.length - this.options.startsPerPeer)
+    this.records.set(record.peerId, record)
+    this.idle.set(record.peerId, record)
+    this.evictExcess()
+  }
+
+  /** Every remembered record (connected ones included), in no particular order. */
+  all (): IterableIterator<PeerRecord> {
+    return this.records.values()
   }
 
   /** Evicts disconnected peers, least recently seen first, while more than M are remembered. */
@@ -119,6 +152,7 @@ export class PeerHistory {
       this.records.delete(record.peerId)
       this.evictions++
       this.options.onEvict?.(record)
+      this.onChange?.(record.peerId)
     }
   }
 }

@@ -66,8 +66,8 @@ export class PeerInsight implements TrackerObserver {
   readonly seen = new SeenPeers()
   readonly history: PeerHistory
   /** A local close that ended a session carries that session's history entry, so a later prune relabels it. */
-  readonly closeReasons = new CloseReasonCounter<EndedSession>(({ session, startedAt }) => {
-    if (session.startedAt === startedAt && session.closeReason === 'local') session.closeReason = 'pruned'
+  readonly closeReasons = new CloseReasonCounter<EndedSession>(({ session, startedAt, record }) => {
+    if (session.startedAt === startedAt && session.closeReason === 'local') { session.closeReason = 'pruned'; this.history.changed(record) }
   })
   readonly rtt: SessionHistogram[] = AGENT_FAMILIES.map(() => new SessionHistogram(RTT_BUCKETS_SECONDS))
   readonly dials: Record<DialOutcome, number> = { success: 0, failure: 0 }
@@ -156,6 +156,7 @@ export class PeerInsight implements TrackerObserver {
       insight.version = version
       insight.versionKey = this.agentVersions.add(familyIndex, versionKeyOf(familyIndex, version))
       insight.record.agentVersion = agent === undefined ? undefined : agent.slice(0, 256)
+      this.history.changed(insight.record)
     }
     const mask = protocolMaskOf(session.protocols)
     if (mask !== insight.protocolMask) {
@@ -195,7 +196,7 @@ export class PeerInsight implements TrackerObserver {
     // The close that ended the session (the tracker saw it just before) names the session's reason.
     const endsSession = last !== undefined && last.endedAt !== undefined && last.closeReason === undefined
     // The session entry object is reused once the peer's history is full: its start time tells it is still the same session.
-    const counted = this.closeReasons.record(connectionId, effective, now, endsSession ? { session: last, startedAt: last.startedAt } : undefined)
+    const counted = this.closeReasons.record(connectionId, effective, now, endsSession && record !== undefined ? { session: last, startedAt: last.startedAt, record } : undefined)
     if (endsSession) last.closeReason = counted
   }
 
@@ -224,6 +225,22 @@ export class PeerInsight implements TrackerObserver {
   }
 
   // --- read at scrape time and by the API ----------------------------------------------------
+
+  /**
+   * Puts back what a store kept from before a restart (src/storage): the remembered peers,
+   * least recently seen first, with their flapping state (from their session starts, as
+   * sessionStarted finds it), and the Bloom filter of seen peers. Call before any session starts.
+   */
+  restore (records: readonly PeerRecord[], seen: { words: Uint32Array, distinct: number } | undefined, now: number): void {
+    if (seen !== undefined) this.seen.restore(seen.words, seen.distinct)
+    const k = this.options.flappingSessions
+    for (const record of records) this.history.restore(record)
+    for (const record of records) {
+      if (this.history.get(record.peerId) !== record || record.starts.length < k) continue
+      const until = (record.starts[record.starts.length - k] as number) + this.options.flappingWindowMs
+      if (until > now) this.flappingUntil.set(record.peerId, until)
+    }
+  }
 
   /** Peers flapping now; drops the ones whose window has passed (O(flapping peers)). */
   flappingPeers (now: number): number {
@@ -254,6 +271,7 @@ export class PeerInsight implements TrackerObserver {
 interface EndedSession {
   session: SessionRecord
   startedAt: number
+  record: PeerRecord
 }
 
 /** The version label a family's peer is counted under: `unknown` for no agent, `other` for unknown clients. */

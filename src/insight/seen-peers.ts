@@ -22,6 +22,23 @@ export class SeenPeers {
     this.hashes = hashes
   }
 
+  /** The filter's bits, 32 to a word (read by src/storage to write them; do not change). */
+  get words (): Uint32Array {
+    return this.bits
+  }
+
+  get hashCount (): number {
+    return this.hashes
+  }
+
+  /** Puts back bits and a distinct count saved before a restart; false (nothing changed) when the sizes differ. */
+  restore (words: Uint32Array, distinct: number): boolean {
+    if (words.length !== this.bits.length) return false
+    this.bits.set(words)
+    this.distinct = distinct
+    return true
+  }
+
   /** Records a sighting; true when the peer was (probably) never seen before. */
   add (peerId: string): boolean {
     // FNV-1a, then a second hash derived by a murmur3-style finalizer; probes at h1 + k*h2.

@@ -20,6 +20,7 @@ import type { KadDHT } from '@libp2p/kad-dht'
 import type { Libp2p, PrivateKey, ServiceMap, StreamMuxerFactory } from '@libp2p/interface'
 import type { ServiceFactoryMap } from 'libp2p'
 import type { Ping } from '@libp2p/ping'
+import type { Datastore } from 'interface-datastore'
 
 // A type alias, not an interface: libp2p's ServiceMap wants an index signature.
 export type TrackerServices = {
@@ -52,7 +53,9 @@ export async function createTrackerNode<S extends ServiceMap = Record<string, ne
   p2p: Config['p2p'],
   privateKey: PrivateKey,
   onGated?: (direction: 'inbound' | 'outbound', addr: string) => void,
-  services?: ServiceFactoryMap<S>
+  services?: ServiceFactoryMap<S>,
+  /** --storage.path: libp2p keeps its peer store there (under /peers/); in memory otherwise. */
+  datastore?: Datastore
 ): Promise<Libp2p<TrackerServices & S>> {
   const ipFilter = new IpFilter(p2p.allowCidrs ?? [], p2p.denyCidrs ?? [])
   const dht = p2p.dht === 'off'
@@ -66,6 +69,7 @@ export async function createTrackerNode<S extends ServiceMap = Record<string, ne
   return await createLibp2p<TrackerServices & S>({
     privateKey,
     start: false,
+    ...(datastore === undefined ? {} : { datastore }),
     nodeInfo: { name: NAME, version: VERSION },
     addresses: { listen: p2p.listen },
     peerStore: peerStoreAges(p2p.peerStoreMaxAgeMs),

@@ -25,7 +25,9 @@ export const INTERNAL_ERROR_COMPONENTS = [
    * A sweep of libp2p's peer store (src/service/peer-store-sweeper.ts) failed, or refreshing
    * connected peers' records failed; the next sweep runs as usual.
    */
-  'peer_store_sweep'
+  'peer_store_sweep',
+  /** Writing a batch of history to the store (--storage.path) failed; its peers go with the next batch. */
+  'storage'
 ] as const
 
 export type InternalErrorComponent = typeof INTERNAL_ERROR_COMPONENTS[number]
