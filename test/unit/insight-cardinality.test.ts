@@ -95,5 +95,5 @@ describe('insight cardinality', () => {
     const after = parseExposition((() => { const w = new ExpositionWriter('text'); collector.collect(w); return w.finish() })())
     expect(valueOf(after, INSIGHT_METRICS.rememberedPeers.name)).toBe(1000)
     for (const [name, bound] of Object.entries(BOUND)) expect(samplesOf(after, name).length, name).toBeLessThanOrEqual(bound)
-  }, 120_000) // about 17 s alone; several times that on a loaded 2-core machine
+  })
 })
