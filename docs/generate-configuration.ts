@@ -117,17 +117,27 @@ ${table(parseHelpOptions(help.swarm), false)}
 ${table(parseHelpOptions(help.demo), false)}`
 }
 
+/** Hand-written notes may follow this line; the generator keeps them. */
+export const END_OF_GENERATED = '<!-- end of generated part -->'
+
+/** The generated part of a page (everything before END_OF_GENERATED). */
+export function generatedPart (page: string): string {
+  const end = page.indexOf(END_OF_GENERATED)
+  return end < 0 ? page : page.slice(0, end)
+}
+
 async function main (): Promise<void> {
-  const page = renderConfigurationDoc(await readHelpTexts())
+  const generated = renderConfigurationDoc(await readHelpTexts())
+  const committed = await readFile(DOC_PATH, 'utf8').catch(() => '')
   if (process.argv.includes('--check')) {
-    const committed = await readFile(DOC_PATH, 'utf8').catch(() => '')
-    if (committed !== page) {
+    if (generatedPart(committed) !== generated) {
       process.stderr.write('docs/configuration.md differs from the CLI\'s --help: run npm run docs:configuration\n')
       process.exit(1)
     }
     return
   }
-  await writeFile(DOC_PATH, page)
+  const notes = committed.indexOf(END_OF_GENERATED)
+  await writeFile(DOC_PATH, generated + (notes < 0 ? `${END_OF_GENERATED}\n` : committed.slice(notes)))
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await main()
