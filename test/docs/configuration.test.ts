@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { DOC_PATH, generatedPart, parseHelpOptions, readHelpTexts, renderConfigurationDoc } from '../../docs/generate-configuration.js'
+import { DOC_PATH, generatedPart, parseHelpCommands, parseHelpOptions, readHelpTexts, renderConfigurationDoc } from '../../docs/generate-configuration.js'
 
 let help: Awaited<ReturnType<typeof readHelpTexts>>
 let page: string
@@ -31,6 +31,12 @@ describe('docs/configuration.md', () => {
       expect(fromHelp.length, `${command}: --help lists options`).toBeGreaterThan(5)
       expect(flagsOnPage(heading).sort(), command).toEqual([...fromHelp].sort())
     }
+  })
+
+  it('lists every command of storage --help', () => {
+    const commands = parseHelpCommands(help.storage).map(c => c.name)
+    expect(commands).toEqual(expect.arrayContaining(['info', 'compact', 'reset']))
+    for (const name of commands) expect(page, name).toContain(`| \`${name}\` |`)
   })
 
   it('gives each tracker flag the environment variable --help shows', () => {
