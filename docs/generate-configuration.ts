@@ -125,7 +125,7 @@ ${table(parseHelpOptions(help.tracker), true)}
 ## \`swarm\`: local peers that churn like a real network
 
 \`libp2p-peer-tracker swarm --peers=N --target=<multiaddr> [flags]\` (no environment variables;
-see [the demo and the swarm](../README.md#the-offline-demo-and-the-local-swarm)).
+see [the demo and the swarm](demo.md)).
 
 ${table(parseHelpOptions(help.swarm), false)}
 ## \`demo\`: the tracker and a swarm together, offline

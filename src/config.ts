@@ -48,7 +48,7 @@ export interface Config {
     reportIntervalMs: number
     reportPeers: number
   }
-  /** Peer insight (README, "Peer insight"), from the --tracker.* flags below. */
+  /** Peer insight (docs/metrics.md, "Peer insight"), from the --tracker.* flags below. */
   insight: {
     /** K session starts within W ms make a peer flapping. */
     flappingSessions: number
@@ -398,7 +398,7 @@ function splitList (values: string[]): string[] {
   return values.flatMap(v => v.split(',')).map(v => v.trim()).filter(v => v !== '')
 }
 
-/** The peer-insight flags (README, "Peer insight"), each validated with its flag named. */
+/** The peer-insight flags (docs/metrics.md, "Peer insight"), each validated with its flag named. */
 function parseInsightFlags (raw: RawConfig): Config['insight'] {
   const flappingSessions = parseCount('--tracker.flapping-sessions', raw['tracker.flapping-sessions'] ?? DEFAULTS['tracker.flapping-sessions'], 2)
   if (flappingSessions > 1000) throw new ConfigError(`--tracker.flapping-sessions: must be at most 1000, got ${flappingSessions}`)

@@ -42,7 +42,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'tracker.rtt-sample-interval', arg: 'duration', help: `how often round-trip times of connected peers are sampled (libp2p's ping monitor, or a capped ping where it has none yet); 0 to turn it off (default ${DEFAULTS['tracker.rtt-sample-interval']})` },
   { flag: 'log.level', arg: 'level', help: `trace, debug, info, warn, error or fatal (default "${DEFAULTS['log.level']}")` },
   { flag: 'log.format', arg: 'format', help: `json or logfmt (default "${DEFAULTS['log.format']}")` },
-  { flag: 'web.config.file', arg: 'path', help: 'exporter-toolkit web config file (YAML): TLS, basic auth, security headers, rate limit; changes apply without a restart unless they weaken security (see the README)' },
+  { flag: 'web.config.file', arg: 'path', help: 'exporter-toolkit web config file (YAML): TLS, basic auth, security headers, rate limit; changes apply without a restart unless they weaken security (see docs/security.md)' },
   { flag: 'web.max-requests', arg: 'n', help: `requests served at once; more get 503; 0 for no limit (default ${DEFAULTS['web.max-requests']})` },
   { flag: 'web.disable-peer-api', help: 'answer 404 on /api/v1/peers and /api/v1/peer-table, and show no peer table at / (they list peers\' IP addresses)' },
   { flag: 'p2p.allow-cidr', arg: 'cidr', repeatable: true, help: 'only these IP ranges may connect or be dialled, e.g. 10.0.0.0/8; repeat for several (default: all)' },

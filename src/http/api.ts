@@ -86,7 +86,7 @@ export interface InsightPeerView extends PeerView {
   agentFamily: string
   /** major.minor from the agent string, when it has one. */
   agentFamilyVersion: string | null
-  /** Allow-listed protocol classes the peer speaks (README, "Peer insight"). */
+  /** Allow-listed protocol classes the peer speaks (docs/metrics.md, "Peer insight"). */
   protocolClasses: string[]
   /** Sessions of this peer while remembered, the current one included. */
   sessions: number

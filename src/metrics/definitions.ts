@@ -55,7 +55,7 @@ export const METRICS = {
 } as const satisfies Record<string, MetricDefinition>
 
 /**
- * Peer insight (README, "Peer insight"): clients, protocols, address families, dials, close
+ * Peer insight (docs/metrics.md, "Peer insight"): clients, protocols, address families, dials, close
  * reasons, RTT, flapping, churn, stable core, sybil signal. Every label value comes from a
  * fixed table in src/insight. Rendered after METRICS, in this order.
  */
