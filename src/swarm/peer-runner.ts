@@ -82,7 +82,10 @@ export class PeerRunner {
       streamMuxers: profile.muxers.map(m => m === 'yamux' ? yamux() : mplex()),
       nodeInfo: { userAgent: profile.agentVersion },
       // The target is the only remote: no pruning, no rate limit, no own pings (the target pings).
-      connectionManager: { maxConnections: 16, inboundConnectionThreshold: 10_000, maxIncomingPendingConnections: 16 },
+      // Dial timeouts far above libp2p's (10 s a dial, 6 s an address): on a loaded machine a
+      // peer that gave up on a handshake the target had already completed would be a session
+      // the target counts and this peer never saw (the ground truth would be wrong, not the target).
+      connectionManager: { maxConnections: 16, inboundConnectionThreshold: 10_000, maxIncomingPendingConnections: 16, dialTimeout: 60_000, addressDialTimeout: 60_000 },
       connectionMonitor: { enabled: false },
       // While stopping, refuse the target's redials: a connection the target completes (as
       // the Noise initiator it finishes first) while this peer shuts down would be one the
