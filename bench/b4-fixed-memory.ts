@@ -1,7 +1,7 @@
 /**
  * Fixed memory of B4's subjects at 0 peers: `tsx bench/b4-fixed-memory.ts [--runs 3] [--heap-prof DIR]`.
  * Each subject (bench/node-child.ts: plain node, tracker) starts with --expose-gc, holds no
- * peer, and reports process.memoryUsage() after full GCs; subjects alternate, median of the
+ * peer, idles 10 s (its CPU read from /proc), and reports process.memoryUsage() after full GCs; subjects alternate, median of the
  * runs. With --heap-prof, the last run of each subject also writes a V8 sampling heap profile
  * (node --heap-prof: live allocations at exit, by allocating function), summarised by package.
  */
@@ -11,12 +11,15 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { areaOf } from './profile-summary.js'
-import { median } from './stats.js'
+import { cpuSeconds, median } from './stats.js'
 
 const CHILD = fileURLToPath(new URL('./node-child.ts', import.meta.url))
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
-export interface FixedMemory { rss: number, heapUsed: number, external: number, arrayBuffers: number }
+export interface FixedMemory { rss: number, heapUsed: number, external: number, arrayBuffers: number, idleCpuPercent: number }
+
+/** How long each subject idles (0 peers) for its CPU to be read. */
+const IDLE_MS = 10_000
 
 async function measure (subject: 'plain' | 'tracker', heapProfDir?: string): Promise<FixedMemory> {
   const flags = ['--expose-gc', ...(heapProfDir === undefined ? [] : ['--heap-prof', `--heap-prof-dir=${heapProfDir}`, `--heap-prof-name=${subject}.heapprofile`])]
@@ -29,11 +32,15 @@ async function measure (subject: 'plain' | 'tracker', heapProfDir?: string): Pro
   await next() // listening
   // Let start-up work (the first peer store sweep, timers) run once before measuring.
   await new Promise(resolve => setTimeout(resolve, 2000))
+  const cpu0 = cpuSeconds(child.pid as number)
+  const t0 = performance.now()
+  await new Promise(resolve => setTimeout(resolve, IDLE_MS))
+  const idleCpuPercent = 100 * (cpuSeconds(child.pid as number) - cpu0) / ((performance.now() - t0) / 1000)
   child.kill('SIGUSR2')
-  const { memory } = JSON.parse(await next()) as { memory: FixedMemory }
+  const { memory } = JSON.parse(await next()) as { memory: Omit<FixedMemory, 'idleCpuPercent'> }
   child.kill('SIGTERM')
   await new Promise(resolve => { if (child.exitCode !== null) resolve(null); else child.once('exit', resolve) })
-  return memory
+  return { ...memory, idleCpuPercent }
 }
 
 interface HeapNode { callFrame: { functionName: string, url: string }, selfSize: number, children: HeapNode[] }
@@ -65,7 +72,8 @@ if (process.argv[1]?.endsWith('b4-fixed-memory.ts') === true) {
   for (const subject of ['plain', 'tracker'] as const) {
     const r = results[subject]
     const m = (k: keyof FixedMemory): string => `${mib(median(r.map(x => x[k])))} (${mib(Math.min(...r.map(x => x[k])))}-${mib(Math.max(...r.map(x => x[k])))})`
-    process.stdout.write(`${subject}: rss ${m('rss')} MiB, heapUsed ${m('heapUsed')}, external ${m('external')}, arrayBuffers ${m('arrayBuffers')}\n`)
+    const cpu = r.map(x => x.idleCpuPercent)
+    process.stdout.write(`${subject}: rss ${m('rss')} MiB, heapUsed ${m('heapUsed')}, external ${m('external')}, arrayBuffers ${m('arrayBuffers')}; idle CPU ${median(cpu).toFixed(2)}% of a core (${Math.min(...cpu).toFixed(2)}-${Math.max(...cpu).toFixed(2)})\n`)
   }
   if (heapDir !== undefined) {
     for (const f of readdirSync(heapDir).filter(f => f.endsWith('.heapprofile'))) {

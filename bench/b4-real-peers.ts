@@ -37,6 +37,8 @@ export interface HoldResult {
   metricsBytes: number
   /** Peers still connected at the end of the hold, as the peers see it. */
   heldAtEnd: number
+  /** Dials of the swarm's peers that failed while connecting (each retried: more handshakes for the subject). */
+  dialFailures: number
 }
 
 const CHILD = fileURLToPath(new URL('./node-child.ts', import.meta.url))
@@ -94,6 +96,7 @@ export async function hold (subject: Subject, peers: number, holdMs: number, see
     }
     const connectSeconds = (performance.now() - t0) / 1000
     const connectCpuSeconds = cpuSeconds(pid) - cpu0
+    const dialFailures = (await swarm.truth()).dialFailures
     nextPhase()
 
     // Let identify and the first pings finish before the hold window.
@@ -133,7 +136,7 @@ export async function hold (subject: Subject, peers: number, holdMs: number, see
       }
       metricsP50Ms = median(times)
     }
-    return { subject, peers, connectSeconds, connectCpuSeconds, holdCpuSeconds, holdSeconds, totalCpuSeconds, holdCpuCores, rssMiB: median(rss) / 2 ** 20, exactScrapes, scrapes, metricsP50Ms, metricsBytes, heldAtEnd }
+    return { subject, peers, connectSeconds, connectCpuSeconds, holdCpuSeconds, holdSeconds, totalCpuSeconds, holdCpuCores, rssMiB: median(rss) / 2 ** 20, exactScrapes, scrapes, metricsP50Ms, metricsBytes, heldAtEnd, dialFailures }
   } finally {
     await swarm.stop()
     child.kill('SIGTERM')

@@ -21,8 +21,30 @@ export function areaOf (url: string, functionName: string): string {
   return url
 }
 
-export function summarize (profile: Profile): { totalMs: number, byFunction: SelfItem[], byArea: SelfItem[] } {
+/** A frame of this project's src/ (not a package, not the bench). */
+function isProject (url: string): boolean {
+  return !url.includes('node_modules') && /\/src\//.test(url)
+}
+
+/**
+ * The wrappers watchLocalClose puts on each connection's close() and abort(): their callees
+ * are libp2p's own close work, which the plain node does as well, so a sample under them
+ * (and under no other project frame) is not counted as the tracker's.
+ */
+const PASS_THROUGH = new Set(['connection.close', 'connection.abort'])
+
+export interface ProjectShare {
+  /** Self time in the project's frames. */
+  selfMs: number
+  /** Samples with a project frame on the stack (the tracker's code and what it calls). */
+  inclusiveMs: number
+}
+
+export function summarize (profile: Profile): { totalMs: number, idleMs: number, byFunction: SelfItem[], byArea: SelfItem[], project: ProjectShare } {
   const byId = new Map(profile.nodes.map(n => [n.id, n]))
+  const parent = new Map<number, number>()
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const project: ProjectShare = { selfMs: 0, inclusiveMs: 0 }
   const selfUs = new Map<number, number>()
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i] as number
@@ -41,16 +63,24 @@ export function summarize (profile: Profile): { totalMs: number, byFunction: Sel
     const a = areaOf(url, functionName)
     area.set(a, (area.get(a) ?? 0) + us)
     total += us
+    if (isProject(url)) project.selfMs += us / 1000
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const frame = byId.get(cur)?.callFrame
+      if (frame !== undefined && isProject(frame.url) && !PASS_THROUGH.has(frame.functionName)) { project.inclusiveMs += us / 1000; break }
+    }
   }
   const list = (m: Map<string, number>): SelfItem[] => [...m].map(([name, us]) => ({ name, ms: us / 1000, share: us / total })).sort((a, b) => b.ms - a.ms)
-  return { totalMs: total / 1000, byFunction: list(fn), byArea: list(area) }
+  return { totalMs: total / 1000, idleMs: (area.get('(idle)') ?? 0) / 1000, byFunction: list(fn), byArea: list(area), project }
 }
 
 if (process.argv[1]?.endsWith('profile-summary.ts') === true) {
   const n = Number(process.argv[3] ?? 15)
   for (const file of process.argv.slice(2).filter(a => a.endsWith('.cpuprofile'))) {
     const s = summarize(JSON.parse(readFileSync(file, 'utf8')) as Profile)
-    process.stdout.write(`\n${file}: ${(s.totalMs / 1000).toFixed(2)} s sampled\n  by area:\n`)
+    const busy = s.totalMs - s.idleMs
+    process.stdout.write(`\n${file}: ${(s.totalMs / 1000).toFixed(2)} s sampled, ${(busy / 1000).toFixed(2)} s not idle; ` +
+      `the project's src/: ${(s.project.selfMs / 1000).toFixed(2)} s self (${(100 * s.project.selfMs / busy).toFixed(1)}% of not idle), ` +
+      `${(s.project.inclusiveMs / 1000).toFixed(2)} s with its frames on the stack (${(100 * s.project.inclusiveMs / busy).toFixed(1)}%)\n  by area:\n`)
     for (const i of s.byArea.slice(0, n)) process.stdout.write(`    ${(i.share * 100).toFixed(1).padStart(5)}%  ${i.ms.toFixed(0).padStart(7)} ms  ${i.name}\n`)
     process.stdout.write('  by function (self):\n')
     for (const i of s.byFunction.slice(0, n)) process.stdout.write(`    ${(i.share * 100).toFixed(1).padStart(5)}%  ${i.ms.toFixed(0).padStart(7)} ms  ${i.name}\n`)

@@ -67,7 +67,8 @@ export interface PeerTrackerInit {
   historySessions?: number
   /**
    * How often RTTs are sampled: each new measurement of libp2p's connection monitor once, or a
-   * ping over an open connection (never a dial) where it has none yet. 0: no sampling and no
+   * ping over an open connection (never a dial) where it has none yet (at most 8 in flight
+   * and 10 a second on average, however many peers connect at once). 0: no sampling and no
    * pings. Default 10 s.
    */
   rttSampleIntervalMs?: number
@@ -86,7 +87,11 @@ export interface PeerTrackerInit {
   knownConnectionLabels?: readonly ConnectionLabels[]
   /** The name the node's Kad-DHT service has (its routing table size is exported); false: none. Default 'dht'. */
   dhtService?: string | false
-  /** Where the tracker logs (peer connected/disconnected at info, errors it survived). Default: libp2p's logger `libp2p:peer-tracker`. */
+  /**
+   * Where the tracker logs (errors it survived; peer connected/disconnected at info, at most 20
+   * such lines per 10 s, the rest at debug with one info summary per 10 s: see
+   * src/service/peer-event-log.ts). Default: libp2p's logger `libp2p:peer-tracker`.
+   */
   logger?: TrackerLogger
   /** Counters of caught errors and gated connections; pass your own to count more into the same families. */
   reliability?: ReliabilityCounters
