@@ -43,6 +43,11 @@ export interface PeerTrackerComponents {
   /** The node's connection manager: its connections are read, its openConnection observed. */
   connectionManager: {
     getConnections: (peerId?: PeerId) => Connection[]
+    /**
+     * The open connections by peer (libp2p 3's connection manager has it); read instead of
+     * getConnections(), which builds its array with one concat per peer (quadratic in N).
+     */
+    getConnectionsMap?: () => { values: () => Iterable<Connection[]> }
     openConnection: (...args: never[]) => Promise<Connection>
   }
   peerStore: PeerStore
@@ -204,7 +209,7 @@ export class PeerTrackerService implements PeerTracker {
     if (rttInterval > 0) {
       const sampler = this.startRttSampler()
       this.every(rttInterval, guardedTask('rtt', this.reliability, this.log, () => {
-        sampler.tick(this.components.connectionManager.getConnections().map(c => ({ id: c.id, peerId: c.remotePeer.toString(), rttMs: c.rtt, connection: c })))
+        sampler.tick([...this.openConnections()].map(c => ({ id: c.id, peerId: c.remotePeer.toString(), rttMs: c.rtt, connection: c })))
       }))
     }
     const sweepInterval = this.init.peerStoreSweepIntervalMs ?? DEFAULT_PEER_STORE_SWEEP_INTERVAL_MS
@@ -302,7 +307,7 @@ export class PeerTrackerService implements PeerTracker {
   private startSweeper (): PeerStoreSweeper<PeerId> {
     const connectedPeers = (): PeerId[] => {
       const peers = new Map<string, PeerId>()
-      for (const c of this.components.connectionManager.getConnections()) peers.set(c.remotePeer.toString(), c.remotePeer)
+      for (const c of this.openConnections()) peers.set(c.remotePeer.toString(), c.remotePeer)
       return [...peers.values()]
     }
     this.sweeper = new PeerStoreSweeper({
@@ -322,6 +327,16 @@ export class PeerTrackerService implements PeerTracker {
     this.timers.push(timer)
   }
 
+  /** Every open connection, O(N): getConnectionsMap() when the connection manager has it. */
+  private * openConnections (): Generator<Connection> {
+    const manager = this.components.connectionManager
+    if (manager.getConnectionsMap === undefined) {
+      yield * manager.getConnections()
+      return
+    }
+    for (const connections of manager.getConnectionsMap().values()) yield * connections
+  }
+
   private detach (): void {
     for (const detach of this.detachers.splice(0).reverse()) detach()
   }
@@ -329,7 +344,7 @@ export class PeerTrackerService implements PeerTracker {
   /** The lowest RTT libp2p's connection monitor last measured to each peer, in ms (shown before a sample). */
   private monitorRtts (): (peerId: string) => number | undefined {
     const rtts = new Map<string, number>()
-    for (const connection of this.components.connectionManager.getConnections()) {
+    for (const connection of this.openConnections()) {
       const rtt = connection.rtt
       if (rtt === undefined) continue
       const peerId = connection.remotePeer.toString()
