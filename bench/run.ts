@@ -113,7 +113,6 @@ async function main (): Promise<void> {
     { id: 'B5', what: `accuracy under churn: ${fmt(b5.sessionsTarget)} sessions (${P.b5Peers} peers, 2 shard processes)`, goal: 'totals == ground truth; invariant at every scrape', measured: `${fmt(b5.sessionsOpened)} opened / ${fmt(b5.sessionsClosed)} closed by the peers; tracker ${fmt(b5.trackerConnects)} / ${fmt(b5.trackerDisconnects)}; ${b5.violations} violations in ${b5.scrapes} scrapes; ${fmt(b5.seconds)} s (${fmt(b5.sessionsOpened / b5.seconds)} sessions/s)`, met: yes(b5.exact && b5.violations === 0) },
     { id: 'B6', what: `anchor: the same ${fmt(prom.peers)} peers held by a js-libp2p node with @libp2p/prometheus-metrics`, goal: 'report beside ours', measured: `its /metrics p50 ${fmt(prom.metricsP50Ms, 2)} ms, ${fmt(prom.metricsBytes / 1024, 1)} KiB; ours ${fmt(tracker.metricsP50Ms, 2)} ms, ${fmt(tracker.metricsBytes / 1024, 1)} KiB (${fmt(tracker.metricsP50Ms / prom.metricsP50Ms, 2)}x time); its RSS ${fmt(prom.rssMiB)} MiB, CPU ${fmt(prom.holdCpuCores * 100, 1)}%`, met: 'reported' }
   ]
-  const plain = b4.plain[0] as HoldResult
 
   const table = ['| # | what | goal | measured | met |', '|---|---|---|---|---|', ...rows.map(r => `| ${r.id} | ${r.what} | ${r.goal} | ${r.measured} | ${r.met} |`)].join('\n')
   process.stdout.write(`\n${table}\n`)
