@@ -24,6 +24,11 @@ export interface HoldResult {
   holdCpuCores: number
   /** CPU seconds the subject spent accepting the N connections. */
   connectCpuSeconds: number
+  /** CPU seconds over the hold window (holdCpuCores x holdSeconds). */
+  holdCpuSeconds: number
+  holdSeconds: number
+  /** CPU seconds from the first dial to the end of the hold (connect, 3 s settle, hold). */
+  totalCpuSeconds: number
   rssMiB: number
   /** Scrapes during the hold where the tracker's connected_peers was exactly N (tracker only). */
   exactScrapes: number
@@ -32,13 +37,27 @@ export interface HoldResult {
   metricsBytes: number
   /** Peers still connected at the end of the hold, as the peers see it. */
   heldAtEnd: number
+  /** Dials of the swarm's peers that failed while connecting (each retried: more handshakes for the subject). */
+  dialFailures: number
 }
 
 const CHILD = fileURLToPath(new URL('./node-child.ts', import.meta.url))
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
-async function startSubject (subject: Subject, peers: number): Promise<{ child: ChildProcess, multiaddrs: string[], metricsUrl: string | undefined }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, subject, String(peers)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+export interface HoldOptions {
+  /** Profile the subject (V8 CPU profiler, one .cpuprofile per phase: connect, hold, end) into this directory. */
+  profileDir?: string
+  /** The swarm's dials per second, all shards together. Default 200. */
+  dialRate?: number
+  /** How long the swarm may take to connect every peer. Default 120 s. */
+  connectTimeoutMs?: number
+  /** Progress lines (connected so far, every 10 s while connecting). */
+  log?: (text: string) => void
+}
+
+async function startSubject (subject: Subject, peers: number, options: HoldOptions = {}): Promise<{ child: ChildProcess, multiaddrs: string[], metricsUrl: string | undefined }> {
+  const env = options.profileDir === undefined ? process.env : { ...process.env, B4_PROFILE_DIR: options.profileDir }
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, subject, String(peers)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve)
@@ -55,24 +74,30 @@ async function timedScrape (url: string): Promise<{ ms: number, text: string }> 
   return { ms: performance.now() - start, text }
 }
 
-export async function hold (subject: Subject, peers: number, holdMs: number, seed: string): Promise<HoldResult> {
-  const { child, multiaddrs, metricsUrl } = await startSubject(subject, peers)
+export async function hold (subject: Subject, peers: number, holdMs: number, seed: string, options: HoldOptions = {}): Promise<HoldResult> {
+  const { child, multiaddrs, metricsUrl } = await startSubject(subject, peers, options)
+  const nextPhase = (): void => { if (options.profileDir !== undefined) child.kill('SIGUSR2') }
   const pid = child.pid as number
   const swarm = await startSwarm({
     seed, peers, listenRatio: 0, flapRatio: 0, longLivedRatio: 1, timeScale: 0.01, minSessionMs: 250,
-    dialRate: 200, workers: Math.max(1, Math.ceil(peers / 500)), listenPortBase: 0
+    dialRate: options.dialRate ?? 200, workers: Math.max(1, Math.ceil(peers / 500)), listenPortBase: 0
   })
   try {
     const cpu0 = cpuSeconds(pid)
     const t0 = performance.now()
     swarm.run(multiaddrs)
-    const deadline = t0 + 120_000
-    while ((await swarm.truth()).connectedPeers < peers) {
-      if (performance.now() > deadline) throw new Error(`${subject}: only ${(await swarm.truth()).connectedPeers} of ${peers} peers connected after 120 s`)
+    const deadline = t0 + (options.connectTimeoutMs ?? 120_000)
+    let nextProgress = t0 + 10_000
+    let connected = 0
+    while ((connected = (await swarm.truth()).connectedPeers) < peers) {
+      if (performance.now() > nextProgress) { nextProgress += 10_000; options.log?.(`    ${subject}: ${connected}/${peers} connected after ${Math.round((performance.now() - t0) / 1000)} s`) }
+      if (performance.now() > deadline) throw new Error(`${subject}: only ${(await swarm.truth()).connectedPeers} of ${peers} peers connected after ${Math.round((performance.now() - t0) / 1000)} s`)
       await new Promise(resolve => setTimeout(resolve, 100))
     }
     const connectSeconds = (performance.now() - t0) / 1000
     const connectCpuSeconds = cpuSeconds(pid) - cpu0
+    const dialFailures = (await swarm.truth()).dialFailures
+    nextPhase()
 
     // Let identify and the first pings finish before the hold window.
     await new Promise(resolve => setTimeout(resolve, 3000))
@@ -92,7 +117,12 @@ export async function hold (subject: Subject, peers: number, holdMs: number, see
       }
       await new Promise(resolve => setTimeout(resolve, 1000))
     }
-    const holdCpuCores = (cpuSeconds(pid) - cpu1) / ((performance.now() - h0) / 1000)
+    const cpu2 = cpuSeconds(pid)
+    const holdSeconds = (performance.now() - h0) / 1000
+    const holdCpuSeconds = cpu2 - cpu1
+    const holdCpuCores = holdCpuSeconds / holdSeconds
+    const totalCpuSeconds = cpu2 - cpu0
+    nextPhase()
     const heldAtEnd = (await swarm.truth()).connectedPeers
 
     let metricsP50Ms = NaN
@@ -106,7 +136,7 @@ export async function hold (subject: Subject, peers: number, holdMs: number, see
       }
       metricsP50Ms = median(times)
     }
-    return { subject, peers, connectSeconds, connectCpuSeconds, holdCpuCores, rssMiB: median(rss) / 2 ** 20, exactScrapes, scrapes, metricsP50Ms, metricsBytes, heldAtEnd }
+    return { subject, peers, connectSeconds, connectCpuSeconds, holdCpuSeconds, holdSeconds, totalCpuSeconds, holdCpuCores, rssMiB: median(rss) / 2 ** 20, exactScrapes, scrapes, metricsP50Ms, metricsBytes, heldAtEnd, dialFailures }
   } finally {
     await swarm.stop()
     child.kill('SIGTERM')

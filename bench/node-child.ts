@@ -84,6 +84,48 @@ if (mode === 'tracker') {
   }
 }
 
+// Profiling (bench/b4-profile.ts): B4_PROFILE_DIR set, the V8 CPU profiler (the sampler
+// --cpu-prof uses) runs from here on; each SIGUSR2 writes the phase profiled so far
+// (<dir>/<subject>-<phase>.cpuprofile) and starts the next, SIGTERM writes the last.
+const profileDir = process.env.B4_PROFILE_DIR
+const profiler = profileDir === undefined ? undefined : await startPhaseProfiler(profileDir, mode, ['connect', 'hold', 'end'])
+
 process.stdout.write(JSON.stringify({ multiaddrs: node.getMultiaddrs().map(String), metricsUrl }) + '\n')
-process.on('SIGTERM', () => { void stop().then(() => process.exit(0), () => process.exit(1)) })
+// Fixed memory (bench/b4-fixed-memory.ts, B4_FIXED_MEMORY=1, run with --expose-gc): SIGUSR2
+// prints one JSON line of process.memoryUsage() after full GCs.
+process.on('SIGUSR2', () => {
+  if (process.env.B4_FIXED_MEMORY !== '1') { void profiler?.next(); return }
+  const gc = (globalThis as { gc?: () => void }).gc
+  gc?.(); gc?.()
+  process.stdout.write(JSON.stringify({ memory: process.memoryUsage() }) + '\n')
+})
+process.on('SIGTERM', () => {
+  // b4-fixed-memory: exit without stopping, so that --heap-prof's profile holds what was live.
+  if (process.env.B4_FIXED_MEMORY === '1') process.exit(0)
+  void (profiler?.next() ?? Promise.resolve()).then(stop).then(() => process.exit(0), () => process.exit(1))
+})
 process.on('unhandledRejection', () => {})
+
+async function startPhaseProfiler (dir: string, subject: string, phases: string[]): Promise<{ next: () => Promise<void> }> {
+  const { Session } = await import('node:inspector/promises')
+  const { writeFileSync, mkdirSync } = await import('node:fs')
+  mkdirSync(dir, { recursive: true })
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.setSamplingInterval', { interval: 1000 })
+  await session.post('Profiler.start')
+  let phase = 0
+  let chain = Promise.resolve()
+  return {
+    next: async () => {
+      chain = chain.then(async () => {
+        const { profile } = await session.post('Profiler.stop')
+        writeFileSync(`${dir}/${subject}-${phases[phase] ?? String(phase)}.cpuprofile`, JSON.stringify(profile))
+        phase++
+        await session.post('Profiler.start')
+      })
+      await chain
+    }
+  }
+}

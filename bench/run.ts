@@ -9,6 +9,7 @@ import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { eventsPerSecondDirect, eventsPerSecondViaAdapter } from './b1-events.js'
 import { b2, b2b } from './b2-metrics-http.js'
+import { compareB4 } from './b4-compare.js'
 import { hold } from './b4-real-peers.js'
 import { churn } from './b5-churn.js'
 import { b7, b7Section } from './b7-peer-view.js'
@@ -16,19 +17,22 @@ import { b8, b8Row } from './b8-restart.js'
 import { writeSection } from './benchmarks-file.js'
 import { fmt, machine, median } from './stats.js'
 import type { B2Result, B2bResult } from './b2-metrics-http.js'
+import type { B4Comparison, Compared } from './b4-compare.js'
 import type { HoldResult } from './b4-real-peers.js'
 import type { ChurnResult } from './b5-churn.js'
 
 const quick = process.argv.includes('--quick')
+/** `-- --b4-5000`: B4 also at 5,000 peers (10 swarm processes; ~15 minutes more). */
+const b4At5000 = process.argv.includes('--b4-5000')
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const P = quick
-  ? { b1Runs: 3, b1Ms: 500, b2Runs: 1, b2Requests: 50, b2bRuns: 2, b3Runs: 1, b4Peers: 200, b4HoldMs: 10_000, b5Sessions: 2000, b5Peers: 300, b8Peers: 30, b8Runs: 1, b8LimitMs: 20_000 }
-  : { b1Runs: 5, b1Ms: 1000, b2Runs: 3, b2Requests: 100, b2bRuns: 3, b3Runs: 3, b4Peers: 1000, b4HoldMs: 60_000, b5Sessions: 10_000, b5Peers: 600, b8Peers: 100, b8Runs: 3, b8LimitMs: 60_000 }
+  ? { b1Runs: 3, b1Ms: 500, b2Runs: 1, b2Requests: 50, b2bRuns: 2, b3Runs: 1, b4Peers: 200, b4HoldMs: 10_000, b4Runs: 1, b5Sessions: 2000, b5Peers: 300, b8Peers: 30, b8Runs: 1, b8LimitMs: 20_000 }
+  : { b1Runs: 5, b1Ms: 1000, b2Runs: 3, b2Requests: 100, b2bRuns: 3, b3Runs: 3, b4Peers: 1000, b4HoldMs: 60_000, b4Runs: 3, b5Sessions: 10_000, b5Peers: 600, b8Peers: 100, b8Runs: 3, b8LimitMs: 60_000 }
 
 function log (text: string): void { process.stderr.write(`bench: ${text}\n`) }
 
-async function b3Child (peers: number): Promise<number> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./b3-heap-child.ts', import.meta.url)), String(peers)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+async function b3Child (peers: number, mode: 'tracker' | 'insight' = 'tracker'): Promise<number> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./b3-heap-child.ts', import.meta.url)), String(peers), mode], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   child.stdout.on('data', (c: Buffer) => { out += c.toString() })
   await new Promise(resolve => child.once('exit', resolve))
@@ -36,6 +40,25 @@ async function b3Child (peers: number): Promise<number> {
 }
 
 interface Row { id: string, what: string, goal: string, measured: string, met: string }
+
+const range = (c: Compared, pick: 'plain' | 'tracker', digits: number, scale = 1): string =>
+  `${fmt(c[pick].median * scale, digits)} (${fmt(c[pick].min * scale, digits)}-${fmt(c[pick].max * scale, digits)})`
+
+/** B4's row: medians over the runs with their range, tracker / plain ratios against the goals. */
+function b4Row (c: B4Comparison, totalGoal: number, connectGoal: number, rssGoal: number, yes: (ok: boolean) => string): Row {
+  const t = c.tracker[0] as HoldResult
+  return {
+    id: 'B4',
+    what: `${fmt(c.peers)} real peers (swarm in ${Math.max(1, Math.ceil(c.peers / 500))} other processes, ${c.dialRate} dials/s) held ${c.holdMs / 1000} s on loopback; plain node and tracker alternating, ${c.runs} runs each, median (min-max)`,
+    goal: `all ${fmt(c.peers)} held, counted exactly at every scrape; CPU <= ${totalGoal}x connect + hold, <= ${connectGoal}x connect; RSS <= ${rssGoal}x of the plain node`,
+    measured: `CPU connect + hold ${range(c.totalCpuSeconds, 'tracker', 1)} vs ${range(c.totalCpuSeconds, 'plain', 1)} s = ${fmt(c.totalCpuSeconds.ratio, 2)}x; ` +
+      `connect ${range(c.connectCpuSeconds, 'tracker', 1)} vs ${range(c.connectCpuSeconds, 'plain', 1)} s = ${fmt(c.connectCpuSeconds.ratio, 2)}x; ` +
+      `hold ${range(c.holdCpuCores, 'tracker', 1, 100)} vs ${range(c.holdCpuCores, 'plain', 1, 100)} % of a core = ${fmt(c.holdCpuCores.ratio, 2)}x; ` +
+      `RSS ${range(c.rssMiB, 'tracker', 0)} vs ${range(c.rssMiB, 'plain', 0)} MiB = ${fmt(c.rssMiB.ratio, 2)}x; ` +
+      `connected in ${fmt(c.connectSeconds.tracker.median, 1)} s (plain ${fmt(c.connectSeconds.plain.median, 1)} s); ${t.heldAtEnd}/${c.peers} held, ${t.exactScrapes}/${t.scrapes} scrapes exact (first run)`,
+    met: `${yes(c.allCounted)} / CPU ${yes(c.totalCpuSeconds.ratio <= totalGoal && c.connectCpuSeconds.ratio <= connectGoal)} / RSS ${yes(c.rssMiB.ratio <= rssGoal)}`
+  }
+}
 
 async function main (): Promise<void> {
   const started = new Date()
@@ -62,13 +85,15 @@ async function main (): Promise<void> {
   const b3Runs: number[] = []
   for (let i = 0; i < P.b3Runs; i++) b3Runs.push(await b3Child(100_000))
   const b3 = median(b3Runs)
+  const b3Insight: number[] = []
+  for (let i = 0; i < P.b3Runs; i++) b3Insight.push(await b3Child(10_000, 'insight'))
+  const b3InsightPerPeer = median(b3Insight)
 
-  log(`B4/B6 ${P.b4Peers} real peers held ${P.b4HoldMs / 1000} s by: plain node, tracker, node + @libp2p/prometheus-metrics`)
-  const holds: Record<string, HoldResult> = {}
-  for (const subject of ['plain', 'tracker', 'prom'] as const) {
-    log(`  ${subject}`)
-    holds[subject] = await hold(subject, P.b4Peers, P.b4HoldMs, 'bench-b4')
-  }
+  log(`B4 ${P.b4Peers} real peers held ${P.b4HoldMs / 1000} s: plain node and tracker alternating, ${P.b4Runs} runs each`)
+  const b4 = await compareB4(P.b4Peers, P.b4HoldMs, P.b4Runs, { log })
+  const b4Big = b4At5000 ? await compareB4(5000, P.b4HoldMs, P.b4Runs, { log, connectTimeoutMs: 300_000 }) : undefined
+  log('B6 node + @libp2p/prometheus-metrics')
+  const prom = await hold('prom', P.b4Peers, P.b4HoldMs, `bench-b4-${P.b4Peers}`)
 
   log(`B5 ${P.b5Sessions} sessions of churn`)
   const b5: ChurnResult = await churn(P.b5Sessions, P.b5Peers, 'bench-b5')
@@ -76,14 +101,9 @@ async function main (): Promise<void> {
   log(`B8 restart of the built CLI with ${P.b8Peers} peers known only from earlier sessions, with and without --storage.path`)
   const b8Result = await b8(P.b8Peers, P.b8Runs, P.b8LimitMs)
 
-  const plain = holds.plain as HoldResult
-  const tracker = holds.tracker as HoldResult
-  const prom = holds.prom as HoldResult
+  const tracker = b4.tracker[0] as HoldResult
   const b2At10k = b2Results.find(r => r.peers === 10_000) as B2Result
   const b2bRatio = b2bResult.oursP50Ms / b2bResult.promClientP50Ms
-  const cpuRatio = tracker.holdCpuCores / plain.holdCpuCores
-  const rssRatio = tracker.rssMiB / plain.rssMiB
-  const allCounted = tracker.heldAtEnd === tracker.peers && tracker.exactScrapes === tracker.scrapes
   const yes = (ok: boolean): string => ok ? 'yes' : '**no**'
 
   const rows: Row[] = [
@@ -91,7 +111,10 @@ async function main (): Promise<void> {
     ...b2Results.map(r => ({ id: 'B2', what: `/metrics over HTTP, ${fmt(r.peers)} peers, cap 500, process metrics on`, goal: r.peers === 10_000 ? 'p50 <= 5 ms; size bounded' : 'size bounded', measured: `p50 ${fmt(r.p50Ms, 2)} ms, ${fmt(r.bytes / 1024, 1)} KiB`, met: r.peers === 10_000 ? yes(r.p50Ms <= 5) : yes(r.bytes < 2 * (b2Results[0]?.bytes ?? 0)) })),
     { id: 'B2b', what: `/metrics over HTTP, all ${fmt(b2bResult.peers)} peers exported, vs prom-client Gauge (same series, same express stack)`, goal: '<= 1.3x prom-client', measured: `${fmt(b2bResult.oursP50Ms, 2)} ms vs ${fmt(b2bResult.promClientP50Ms, 2)} ms = ${fmt(b2bRatio, 2)}x (render only: ${fmt(b2bResult.oursRenderMs, 2)} vs ${fmt(b2bResult.promClientRenderMs, 2)} ms; ${fmt(b2bResult.oursBytes / 1024)} vs ${fmt(b2bResult.promClientBytes / 1024)} KiB)`, met: yes(b2bRatio <= 1.3) },
     { id: 'B3', what: 'heap per tracked peer at 100k synthetic peers (incl. the peer ID and address strings kept)', goal: '<= 1 KiB/peer', measured: `${fmt(b3)} bytes/peer`, met: yes(b3 <= 1024) },
-    { id: 'B4', what: `${fmt(tracker.peers)} real peers (swarm in ${Math.max(1, Math.ceil(tracker.peers / 500))} other processes) held ${P.b4HoldMs / 1000} s on loopback`, goal: 'N = 1,000 held a minute, every one counted; CPU <= 1.05x, RSS <= 1.10x of the plain node', measured: `all connected in ${fmt(tracker.connectSeconds, 1)} s (plain ${fmt(plain.connectSeconds, 1)} s); ${tracker.heldAtEnd}/${tracker.peers} held, ${tracker.exactScrapes}/${tracker.scrapes} scrapes exact; CPU ${fmt(tracker.holdCpuCores * 100, 1)}% vs plain ${fmt(plain.holdCpuCores * 100, 1)}% of a core = ${fmt(cpuRatio, 2)}x; RSS ${fmt(tracker.rssMiB)} vs ${fmt(plain.rssMiB)} MiB = ${fmt(rssRatio, 2)}x; connect CPU ${fmt(tracker.connectCpuSeconds, 1)} vs ${fmt(plain.connectCpuSeconds, 1)} s`, met: `${yes(tracker.peers >= 1000 && allCounted)} / CPU ${yes(cpuRatio <= 1.05)} / RSS ${yes(rssRatio <= 1.1)}` },
+    { id: 'B3i', what: 'heap per connected peer with peer insight and history at their defaults (10k peers, each identified: agent + 6 protocols, one RTT sample)', goal: 'reported', measured: `${fmt(b3InsightPerPeer)} bytes/peer (tracker + insight); fixed: the 1 MiB seen-peers Bloom filter`, met: 'reported' },
+    ...[b4, ...(b4Big === undefined ? [] : [b4Big])].map(c => ({ id: 'B3p', what: `whole-process RSS per connected peer at ${fmt(c.peers)} real peers (tracker minus plain node, median RSS over the hold)`, goal: 'reported', measured: `${fmt((c.rssMiB.tracker.median - c.rssMiB.plain.median) * 2 ** 20 / c.peers / 1024, 1)} KiB/peer over the plain node; the tracker's process ${fmt(c.rssMiB.tracker.median * 2 ** 20 / c.peers / 1024, 1)} KiB/peer all in`, met: 'reported' })),
+    b4Row(b4, 1.05, 1.05, 1.10, yes),
+    ...(b4Big === undefined ? [] : [b4Row(b4Big, 1.03, 1.03, 1.05, yes)]),
     { id: 'B5', what: `accuracy under churn: ${fmt(b5.sessionsTarget)} sessions (${P.b5Peers} peers, 2 shard processes)`, goal: 'totals == ground truth; invariant at every scrape', measured: `${fmt(b5.sessionsOpened)} opened / ${fmt(b5.sessionsClosed)} closed by the peers; tracker ${fmt(b5.trackerConnects)} / ${fmt(b5.trackerDisconnects)}; ${b5.violations} violations in ${b5.scrapes} scrapes; ${fmt(b5.seconds)} s (${fmt(b5.sessionsOpened / b5.seconds)} sessions/s)`, met: yes(b5.exact && b5.violations === 0) },
     { id: 'B6', what: `anchor: the same ${fmt(prom.peers)} peers held by a js-libp2p node with @libp2p/prometheus-metrics`, goal: 'report beside ours', measured: `its /metrics p50 ${fmt(prom.metricsP50Ms, 2)} ms, ${fmt(prom.metricsBytes / 1024, 1)} KiB; ours ${fmt(tracker.metricsP50Ms, 2)} ms, ${fmt(tracker.metricsBytes / 1024, 1)} KiB (${fmt(tracker.metricsP50Ms / prom.metricsP50Ms, 2)}x time); its RSS ${fmt(prom.rssMiB)} MiB, CPU ${fmt(prom.holdCpuCores * 100, 1)}%`, met: 'reported' }
   ]
@@ -99,7 +122,7 @@ async function main (): Promise<void> {
   rows.push(b8Row(b8Result))
   const table = ['| # | what | goal | measured | met |', '|---|---|---|---|---|', ...rows.map(r => `| ${r.id} | ${r.what} | ${r.goal} | ${r.measured} | ${r.met} |`)].join('\n')
   process.stdout.write(`\n${table}\n`)
-  const doc = report(started, m, table, { b1, b2Results, b2bResult, b3, b3Runs, plain, tracker, prom, b5, b8: b8Result })
+  const doc = report(started, m, table, { b1, b2Results, b2bResult, b3, b3Runs, b3Insight, b4, b4Big, prom, b5, b8: b8Result })
   writeSection('bench', doc)
   log('B7 the peer view\'s JSON at 5,000 peers (its own section of BENCHMARKS.md)')
   const b7Started = new Date()
@@ -123,11 +146,11 @@ ${table}
 
 ### How each figure is made
 
-- **B1**: \`bench/b1-events.ts\`. 10,000 connected synthetic peers; each step closes the oldest connection and opens a new one (two events), calling the real \`PeerTracker\`; \`TrackerCollector\` renders a scrape every 100,000 events. Median of ${P.b1Runs} runs of ${P.b1Ms} ms. The second figure sends the same events as \`CustomEvent\`s through \`attachTracker\` (src/p2p/tracker-adapter.ts), as libp2p delivers them; the difference is EventTarget dispatch and the adapter's label mapping.
+- **B1**: \`bench/b1-events.ts\`. 10,000 connected synthetic peers; each step closes the oldest connection and opens a new one (two events), calling the real \`PeerTracker\`; \`TrackerCollector\` renders a scrape every 100,000 events. Median of ${P.b1Runs} runs of ${P.b1Ms} ms. The second figure sends the same events as \`CustomEvent\`s through \`attachTracker\` (src/service/libp2p-events.ts), as libp2p delivers them; the difference is EventTarget dispatch and the adapter's label mapping.
 - **B2**: \`bench/b2-metrics-http.ts\`. The project's express app (src/http/server.ts) with the tracker's scraper (default cap 500, process metrics on), sequential keep-alive GETs without Accept-Encoding from the same process; p50 of ${P.b2Requests} requests after a warm-up, median of ${P.b2Runs} runs. The body stays ~100 KiB from 1k to 50k peers: the per-peer family stops at the cap and the rest are fixed label sets.
 - **B2b**: the same app with the cap set to every peer (process metrics off) against prom-client 15 (a \`Registry\` with one \`Gauge{peer_id}\` holding the same 10,000 series, \`registry.metrics()\`), served by the same express stack, alternating run by run (median of ${P.b2bRuns}). Render-only times (no HTTP) are given beside.
-- **B3**: \`bench/b3-heap-child.ts\` in its own process with \`--expose-gc\`: heapUsed after opening 100,000 connections from distinct peers minus before, after forced GCs; includes the peer ID (52 chars), remote address and connection id strings the tracker keeps. Median of ${P.b3Runs} processes.
-- **B4**: \`bench/b4-real-peers.ts\` + \`bench/node-child.ts\`. The subject is its own process; the swarm's ${P.b4Peers} long-lived peers dial it from ${Math.max(1, Math.ceil(P.b4Peers / 500))} shard process(es) at 200 dials/s. Subjects one after another in the same run: *plain* is \`createTrackerNode\` (src/p2p/node.ts) with nothing attached, *tracker* is \`startTracker\` (src/app.ts: node, tracker, HTTP, process metrics), scraped every 5 s during the hold. CPU from /proc (utime+stime) over the hold, RSS the median of 1 s samples. Connect time is until every peer reports the connection open.
+- **B3**: \`bench/b3-heap-child.ts\` in its own process with \`--expose-gc\`: heapUsed after opening 100,000 connections from distinct peers minus before, after forced GCs; includes the peer ID (52 chars), remote address and connection id strings the tracker keeps. Median of ${P.b3Runs} processes. *B3i*: the same with PeerInsight at its defaults observing the account (history of 10,000 peers x 10 sessions), at 10,000 peers, each identified (an agent string and 6 protocols decoded per peer) and given an RTT sample; the fixed part (the 1 MiB seen-peers Bloom filter, outside the V8 heap) is created before the baseline. *B3p*: B4's median RSS over the hold, tracker minus plain node, per connected peer.
+- **B4**: \`bench/b4-compare.ts\` + \`bench/b4-real-peers.ts\` + \`bench/node-child.ts\`. The subject is its own process; the swarm's ${P.b4Peers} long-lived peers dial it from ${Math.max(1, Math.ceil(P.b4Peers / 500))} shard process(es) at 200 dials/s. *plain* is \`createTrackerNode\` (src/p2p/node.ts: the same TCP, Noise, yamux + mplex, identify, ping and connection manager settings as the tracker's node) with nothing attached; *tracker* is \`startTracker\` (src/app.ts: that node with the peerTracker service, HTTP, process metrics), scraped every 5 s during the hold. The subjects alternate (plain, tracker, then tracker, plain, ...), ${P.b4Runs} runs each; each figure is the median over the runs with its range (min-max), each ratio tracker median / plain median. The bench raises two inbound limits explicitly for both subjects, because the whole swarm dials from 127.0.0.1: \`--p2p.inbound-connection-threshold=100000\` (libp2p's default accepts 5 connections per second per IP) and \`--p2p.max-incoming-pending-connections=200\`; the swarm is paced at 200 dials/s under them. CPU from /proc (utime+stime): *connect* from the first dial until every peer reports its connection open, *hold* over the hold window, *connect + hold* from the first dial to the end of the hold (including 3 s for identify to settle). RSS is the median of 1 s samples over the hold. \`-- --b4-5000\` adds the same comparison at 5,000 peers (10 swarm processes). \`tsx bench/b4-compare.ts --peers N --runs R --hold-s S --dial-rate D\` runs B4 alone; \`tsx bench/b4-profile.ts\` profiles the subjects (see "Where the tracker's cost goes").
 - **B5**: \`bench/b5-churn.ts\`. The tracker (\`startTracker\`) in the bench process, the swarm (${P.b5Peers} peers: 10% listeners dialled by the tracker as bootstrap peers, 20% flappers, 5% long-lived, heavy-tailed churners, time scale 0.025) in 2 shard processes; /metrics scraped every second; the run ends when the peers have opened ${fmt(P.b5Sessions)} sessions, then every peer hangs up.
 - **B8**: \`bench/b8-restart.ts\`. ${P.b8Peers} listening js-libp2p peers on 127.0.0.1 dial the built CLI (identity kept with \`--p2p.identity-file\`, no bootstrap peers, DHT off); once all are counted the tracker is stopped with SIGTERM and started again, ${P.b8Runs} time(s) with \`--storage.path\` and as many without; the time runs from the new process's spawn (Node start-up included) until \`libp2p_tracker_connected_peers\` reaches 90 % of them, scraped every 100 ms, within ${P.b8LimitMs / 1000} s. Without the store the tracker knows no peer to dial and these peers do not dial it again (docs/storage.md).
 - **B6**: the B4 setup with a third subject: the same libp2p node with \`metrics: prometheusMetrics()\` and prom-client's global registry served over plain node:http. It exports connection counts by direction and protocol internals, but no unique-peer gauge, no session durations and no per-peer series; ours answers those. p50 of 20 GETs after the hold, both asked for \`Accept-Encoding: identity\` (ours would gzip otherwise, as Prometheus asks it to; the anchor never compresses). Ours includes the prom-client process metrics, as shipped.

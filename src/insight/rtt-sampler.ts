@@ -4,8 +4,10 @@
  * and records it only when it is new for that connection, so one measurement is recorded once
  * however short the tick interval; per peer the lowest new value counts. Peers the monitor has
  * not measured on any connection yet are pinged over one of their open connections, at most
- * `maxPingsInFlight` at once and one per peer. So a peer gets at most one sample per tick
- * from each source. No timers here: the app calls tick() on its interval.
+ * `maxPingsInFlight` at once, one per peer, and never more than `maxPingsPerSecond` on average
+ * (a token bucket holding max(maxPingsInFlight, maxPingsPerSecond) pings), however short the
+ * tick interval and however many peers connect at once. So a peer gets at most one sample
+ * per tick from each source. No timers here: the app calls tick() on its interval.
  *
  * Remembered state is the last monitor value per open connection (rebuilt from each tick's
  * list, so connections that closed are forgotten) and the peers with a ping in flight.
@@ -29,6 +31,10 @@ export interface RttSamplerOptions<C> {
   /** Pings over this open connection (never dials); resolves with the round trip in ms. */
   ping: (connection: C, peerId: string) => Promise<number>
   maxPingsInFlight?: number
+  /** Pings started per second on average, at most. Default 10. */
+  maxPingsPerSecond?: number
+  /** ms, monotonic; for the ping budget. Default performance.now. */
+  now?: () => number
   onPingError?: (peerId: string, err: unknown) => void
   /** `record` or `onPingError` threw after a ping settled (a tick's own errors reach its caller). */
   onError?: (err: unknown) => void
@@ -43,14 +49,21 @@ interface PeerTick<C> {
 }
 
 export class RttSampler<C> {
-  private readonly options: Required<Pick<RttSamplerOptions<C>, 'record' | 'ping' | 'maxPingsInFlight'>> & Pick<RttSamplerOptions<C>, 'onPingError' | 'onError'>
+  private readonly options: Required<Pick<RttSamplerOptions<C>, 'record' | 'ping' | 'maxPingsInFlight' | 'maxPingsPerSecond' | 'now'>> & Pick<RttSamplerOptions<C>, 'onPingError' | 'onError'>
+  /** Pings that may start now (the token bucket), refilled at maxPingsPerSecond. */
+  private pingBudget: number
+  private readonly pingBudgetMax: number
+  private budgetAt: number
   private readonly inFlight = new Set<string>()
   /** connection id -> the monitor RTT last seen on it (open connections only). */
   private lastMonitorRtt = new Map<string, number>()
   private stopped = false
 
   constructor (options: RttSamplerOptions<C>) {
-    this.options = { maxPingsInFlight: 8, ...options }
+    this.options = { maxPingsInFlight: 8, maxPingsPerSecond: 10, now: () => performance.now(), ...options }
+    this.pingBudgetMax = Math.max(this.options.maxPingsInFlight, this.options.maxPingsPerSecond)
+    this.pingBudget = this.pingBudgetMax
+    this.budgetAt = this.options.now()
   }
 
   get pingsInFlight (): number {
@@ -80,12 +93,16 @@ export class RttSampler<C> {
       if (this.lastMonitorRtt.get(c.id) !== rtt && (peer.newRttMs === undefined || rtt < peer.newRttMs)) peer.newRttMs = rtt
     }
     this.lastMonitorRtt = seen
+    const now = this.options.now()
+    this.pingBudget = Math.min(this.pingBudgetMax, this.pingBudget + Math.max(0, now - this.budgetAt) * this.options.maxPingsPerSecond / 1000)
+    this.budgetAt = now
     let sampled = 0
     for (const [peerId, peer] of peers) {
       if (peer.newRttMs !== undefined) {
         this.options.record(peerId, peer.newRttMs)
         sampled++
-      } else if (!peer.measured && this.inFlight.size < this.options.maxPingsInFlight && !this.inFlight.has(peerId)) {
+      } else if (!peer.measured && this.pingBudget >= 1 && this.inFlight.size < this.options.maxPingsInFlight && !this.inFlight.has(peerId)) {
+        this.pingBudget--
         this.startPing(peerId, peer.connection)
       }
     }

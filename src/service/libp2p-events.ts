@@ -6,15 +6,22 @@ import { encryptionOf, muxerOf, transportOf } from '../tracker/connection-labels
 import { sanitizeAgentVersion, sanitizeProtocols } from '../tracker/sanitize.js'
 import { classifyClose } from '../insight/close-reasons.js'
 import { watchLocalClose } from './libp2p-internals.js'
+import { PeerEventLog } from './peer-event-log.js'
 import type { PeerInsight } from '../insight/peer-insight.js'
 import type { TrackerLogger } from './logger.js'
+import type { PeerEventLogOptions } from './peer-event-log.js'
 import type { PeerTracker } from '../tracker/peer-tracker.js'
 import type { Connection, IdentifyResult, Libp2pEvents, TypedEventTarget } from '@libp2p/interface'
 
 export type Libp2pEventTarget = Pick<TypedEventTarget<Libp2pEvents>, 'addEventListener' | 'removeEventListener'>
 
-/** Feeds the tracker from the node's events; returns a function that detaches. */
-export function attachTracker (events: Libp2pEventTarget, tracker: PeerTracker, log: TrackerLogger, onError?: (event: string) => void): () => void {
+/**
+ * Feeds the tracker from the node's events; returns a function that detaches. Each new and
+ * ended peer session is logged ("peer connected" / "peer disconnected") through a PeerEventLog:
+ * at info level up to its limit per window, then at debug with one info summary per window.
+ */
+export function attachTracker (events: Libp2pEventTarget, tracker: PeerTracker, log: TrackerLogger, onError?: (event: string) => void, logOptions?: PeerEventLogOptions): () => void {
+  const peerEvents = new PeerEventLog(log, logOptions)
   const guarded = <T>(what: string, handle: (detail: T) => void) => (evt: CustomEvent<T>): void => {
     try {
       handle(evt.detail)
@@ -40,19 +47,19 @@ export function attachTracker (events: Libp2pEventTarget, tracker: PeerTracker, 
       muxer: muxerOf(connection.multiplexer)
     })
     if (session !== undefined) {
-      log.info({ peerId: session.peerId, direction: session.direction, remoteAddr, connectedPeers: tracker.connectedPeers }, 'peer connected')
+      peerEvents.connected({ peerId: session.peerId, direction: session.direction, remoteAddr, connectedPeers: tracker.connectedPeers })
     }
   })
 
   const onClose = guarded<Connection>('connection:close', (connection) => {
     const finished = tracker.connectionClosed(connection.id)
     if (finished !== undefined) {
-      log.info({
+      peerEvents.disconnected({
         peerId: finished.peerId,
         direction: finished.direction,
         durationSeconds: Math.round(finished.durationSeconds * 1000) / 1000,
         connectedPeers: tracker.connectedPeers
-      }, 'peer disconnected')
+      })
     }
   })
 
@@ -68,6 +75,7 @@ export function attachTracker (events: Libp2pEventTarget, tracker: PeerTracker, 
     events.removeEventListener('connection:open', onOpen)
     events.removeEventListener('connection:close', onClose)
     events.removeEventListener('peer:identify', onIdentify)
+    peerEvents.close()
   }
 }
 

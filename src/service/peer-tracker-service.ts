@@ -43,6 +43,11 @@ export interface PeerTrackerComponents {
   /** The node's connection manager: its connections are read, its openConnection observed. */
   connectionManager: {
     getConnections: (peerId?: PeerId) => Connection[]
+    /**
+     * The open connections by peer (libp2p 3's connection manager has it); read instead of
+     * getConnections(), which builds its array with one concat per peer (quadratic in N).
+     */
+    getConnectionsMap?: () => { values: () => Iterable<Connection[]> }
     openConnection: (...args: never[]) => Promise<Connection>
   }
   peerStore: PeerStore
@@ -67,7 +72,8 @@ export interface PeerTrackerInit {
   historySessions?: number
   /**
    * How often RTTs are sampled: each new measurement of libp2p's connection monitor once, or a
-   * ping over an open connection (never a dial) where it has none yet. 0: no sampling and no
+   * ping over an open connection (never a dial) where it has none yet (at most 8 in flight
+   * and 10 a second on average, however many peers connect at once). 0: no sampling and no
    * pings. Default 10 s.
    */
   rttSampleIntervalMs?: number
@@ -86,7 +92,11 @@ export interface PeerTrackerInit {
   knownConnectionLabels?: readonly ConnectionLabels[]
   /** The name the node's Kad-DHT service has (its routing table size is exported); false: none. Default 'dht'. */
   dhtService?: string | false
-  /** Where the tracker logs (peer connected/disconnected at info, errors it survived). Default: libp2p's logger `libp2p:peer-tracker`. */
+  /**
+   * Where the tracker logs (errors it survived; peer connected/disconnected at info, at most 20
+   * such lines per 10 s, the rest at debug with one info summary per 10 s: see
+   * src/service/peer-event-log.ts). Default: libp2p's logger `libp2p:peer-tracker`.
+   */
   logger?: TrackerLogger
   /** Counters of caught errors and gated connections; pass your own to count more into the same families. */
   reliability?: ReliabilityCounters
@@ -199,7 +209,7 @@ export class PeerTrackerService implements PeerTracker {
     if (rttInterval > 0) {
       const sampler = this.startRttSampler()
       this.every(rttInterval, guardedTask('rtt', this.reliability, this.log, () => {
-        sampler.tick(this.components.connectionManager.getConnections().map(c => ({ id: c.id, peerId: c.remotePeer.toString(), rttMs: c.rtt, connection: c })))
+        sampler.tick([...this.openConnections()].map(c => ({ id: c.id, peerId: c.remotePeer.toString(), rttMs: c.rtt, connection: c })))
       }))
     }
     const sweepInterval = this.init.peerStoreSweepIntervalMs ?? DEFAULT_PEER_STORE_SWEEP_INTERVAL_MS
@@ -297,7 +307,7 @@ export class PeerTrackerService implements PeerTracker {
   private startSweeper (): PeerStoreSweeper<PeerId> {
     const connectedPeers = (): PeerId[] => {
       const peers = new Map<string, PeerId>()
-      for (const c of this.components.connectionManager.getConnections()) peers.set(c.remotePeer.toString(), c.remotePeer)
+      for (const c of this.openConnections()) peers.set(c.remotePeer.toString(), c.remotePeer)
       return [...peers.values()]
     }
     this.sweeper = new PeerStoreSweeper({
@@ -317,6 +327,16 @@ export class PeerTrackerService implements PeerTracker {
     this.timers.push(timer)
   }
 
+  /** Every open connection, O(N): getConnectionsMap() when the connection manager has it. */
+  private * openConnections (): Generator<Connection> {
+    const manager = this.components.connectionManager
+    if (manager.getConnectionsMap === undefined) {
+      yield * manager.getConnections()
+      return
+    }
+    for (const connections of manager.getConnectionsMap().values()) yield * connections
+  }
+
   private detach (): void {
     for (const detach of this.detachers.splice(0).reverse()) detach()
   }
@@ -327,7 +347,7 @@ export class PeerTrackerService implements PeerTracker {
    */
   monitorRtts (): (peerId: string) => number | undefined {
     const rtts = new Map<string, number>()
-    for (const connection of this.components.connectionManager.getConnections()) {
+    for (const connection of this.openConnections()) {
       const rtt = connection.rtt
       if (rtt === undefined) continue
       const peerId = connection.remotePeer.toString()

@@ -36,9 +36,11 @@ describe('guarded periodic tasks and insight handlers', () => {
     t.tracker.totalDisconnects = () => { if (reportThrows > 0) { reportThrows--; throw new Error('report broke') } return totalDisconnects() }
     let rttThrows = 3
     // The service reads the connections from the node's connection manager (libp2p's components).
-    const manager = (t.node as unknown as { components: { connectionManager: { getConnections: TestTracker['node']['getConnections'] } } }).components.connectionManager
-    const getConnections = manager.getConnections.bind(manager)
-    manager.getConnections = (peerId) => { if (rttThrows > 0) { rttThrows--; throw new Error('rtt broke') } return getConnections(peerId) }
+    // (getConnectionsMap: what the service reads, O(N), instead of getConnections(), which is O(N^2) in libp2p 3.)
+    type ConnectionsMap = () => { values: () => Iterable<unknown> }
+    const manager = (t.node as unknown as { components: { connectionManager: { getConnectionsMap: ConnectionsMap } } }).components.connectionManager
+    const getConnectionsMap = manager.getConnectionsMap.bind(manager)
+    manager.getConnectionsMap = () => { if (rttThrows > 0) { rttThrows--; throw new Error('rtt broke') } return getConnectionsMap() }
 
     await waitFor('both counted', async () => {
       const m = await t.scrape()

@@ -124,3 +124,29 @@ describe('RttSampler', () => {
     expect(sampler.rememberedConnections).toBe(0)
   })
 })
+
+describe('RttSampler ping rate', () => {
+  it('never starts more than maxPingsPerSecond on average, however short the ticks', async () => {
+    let now = 0
+    let started = 0
+    const sampler = new RttSampler<string>({
+      record: () => {},
+      ping: async () => { started++; return 1 }, // answered at once: the in-flight cap never binds
+      maxPingsInFlight: 4,
+      maxPingsPerSecond: 5,
+      now: () => now
+    })
+    const unmeasured = Array.from({ length: 100 }, (_, i) => conn(`c${i}`, `P${i}`, undefined))
+    sampler.tick(unmeasured)
+    expect(started).toBe(4) // the bucket holds 5, but at most 4 are in flight
+    await flush()
+    // 10 s of ticks every 10 ms: at most the bucket plus 5/s x 10 s
+    for (let t = 10; t <= 10_000; t += 10) {
+      now = t
+      sampler.tick(unmeasured)
+      await flush()
+    }
+    expect(started).toBeLessThanOrEqual(5 + 50)
+    expect(started).toBeGreaterThanOrEqual(50)
+  })
+})
