@@ -93,14 +93,20 @@ describe('the peer view in a real browser', () => {
     // The landing page's links stay.
     for (const href of ['/metrics', '/api/v1/status', '/api/v1/peers', '/-/healthy', '/-/ready']) expect(await page.locator(`nav a[href="${href}"]`).count()).toBe(1)
 
-    // Sorting by peer ID, ascending then descending; by agent.
+    // Sorting by peer ID, ascending then descending; by agent. Each click is followed by a wait
+    // for the table rendered from the server's answer in that order (body[data-table-sort]): the
+    // rows alone may already be in that order by chance before the click takes effect.
+    const tableSort = async (): Promise<string | null> => await page.locator('body').getAttribute('data-table-sort')
     await page.click('th button[data-sort="peerId"]')
+    await expect.poll(tableSort, PAGE_WAIT).toBe('peerId:asc')
     await expect.poll(async () => await rowIds(page), PAGE_WAIT).toEqual([...ids].sort())
     expect(await page.locator('th:has(button[data-sort="peerId"])').getAttribute('aria-sort')).toBe('ascending')
     await page.click('th button[data-sort="peerId"]')
+    await expect.poll(tableSort, PAGE_WAIT).toBe('peerId:desc')
     await expect.poll(async () => await rowIds(page), PAGE_WAIT).toEqual([...ids].sort().reverse())
     expect(await page.locator('th:has(button[data-sort="peerId"])').getAttribute('aria-sort')).toBe('descending')
     await page.click('th button[data-sort="agent"]')
+    await expect.poll(tableSort, PAGE_WAIT).toBe('agent:asc')
     const byAgent = agents.map((agent, i) => ({ agent, id: ids[i] as string })).sort((a, b) => a.agent < b.agent ? -1 : 1).map(a => a.id)
     await expect.poll(async () => await rowIds(page), PAGE_WAIT).toEqual(byAgent)
 
