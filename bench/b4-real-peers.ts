@@ -92,7 +92,8 @@ export async function hold (subject: Subject, peers: number, holdMs: number, see
     while ((connected = (await swarm.truth()).connectedPeers) < peers) {
       if (performance.now() > nextProgress) { nextProgress += 10_000; options.log?.(`    ${subject}: ${connected}/${peers} connected after ${Math.round((performance.now() - t0) / 1000)} s`) }
       if (performance.now() > deadline) throw new Error(`${subject}: only ${(await swarm.truth()).connectedPeers} of ${peers} peers connected after ${Math.round((performance.now() - t0) / 1000)} s`)
-      await new Promise(resolve => setTimeout(resolve, 100))
+      // Every 250 ms: each poll gathers every peer's ledger from every swarm process.
+      await new Promise(resolve => setTimeout(resolve, 250))
     }
     const connectSeconds = (performance.now() - t0) / 1000
     const connectCpuSeconds = cpuSeconds(pid) - cpu0
