@@ -1,6 +1,5 @@
 /** The "Churn and stability" row of the per-tracker dashboard: flapping, reconnects, the stable core, new vs returning peers, peers seen, the Sybil signal. */
-import { THIRD, row, timeseries, type Draft } from '../panels.js'
-import { gaugeLines } from './gauge-lines.js'
+import { THIRD, gaugeLines, row, timeseries, type Draft } from '../panels.js'
 import { rate, sel } from './selectors.js'
 
 export const churnAndStability: Draft[] = [
@@ -46,6 +45,7 @@ export const churnAndStability: Draft[] = [
     description: 'Distinct peers seen since the tracker started (libp2p_tracker_peers_seen, a fixed-memory estimate that may undercount slightly past ~1M peers) and peers in the per-peer history (libp2p_tracker_remembered_peers, at most --tracker.history-peers).',
     unit: 'short',
     size: THIRD,
+    sel,
     lines: [
       ['seen', 'libp2p_tracker_peers_seen'],
       ['remembered', 'libp2p_tracker_remembered_peers']
@@ -56,6 +56,7 @@ export const churnAndStability: Draft[] = [
     description: 'Remote IPs with connected peers under two or more distinct peer IDs, and the most peer IDs behind one IP (direct connections only). A few are normal (NAT, several nodes on one host); a jump points at one host posing as many peers.',
     unit: 'short',
     size: THIRD,
+    sel,
     lines: [
       ['IPs with several peer IDs', 'libp2p_tracker_ips_with_multiple_peer_ids'],
       ['most peer IDs behind one IP', 'libp2p_tracker_max_peer_ids_per_ip']

@@ -1,6 +1,5 @@
 /** The "Tracker process" row of the per-tracker dashboard: the tracker process: CPU, memory, event-loop lag, internal errors, the libp2p peer store, the IP filter. */
-import { HALF, THIRD, row, timeseries, type Draft } from '../panels.js'
-import { gaugeLines } from './gauge-lines.js'
+import { HALF, THIRD, gaugeLines, row, timeseries, type Draft } from '../panels.js'
 import { rate, sel } from './selectors.js'
 
 export const trackerProcess: Draft[] = [
@@ -18,6 +17,7 @@ export const trackerProcess: Draft[] = [
     description: 'Resident memory of the tracker process and the V8 heap in use and allocated.',
     unit: 'bytes',
     size: THIRD,
+    sel,
     lines: [
       ['resident', 'process_resident_memory_bytes'],
       ['heap used', 'nodejs_heap_size_used_bytes'],
@@ -29,6 +29,7 @@ export const trackerProcess: Draft[] = [
     description: 'How late the Node.js event loop runs timers: median and 99th percentile since the last scrape, and the latest sample. Lag above ~100 ms delays libp2p protocol messages.',
     unit: 's',
     size: THIRD,
+    sel,
     lines: [
       ['p50', 'nodejs_eventloop_lag_p50_seconds'],
       ['p99', 'nodejs_eventloop_lag_p99_seconds'],
