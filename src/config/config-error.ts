@@ -1,6 +1,7 @@
 /**
- * ConfigError: the one error type for a mistake in the user's input (a flag, an environment
- * variable, a file the user named), reported as one line with exit code 2.
+ * ConfigError: the error type of a mistake in the user's input (a flag, an environment
+ * variable, a file the user named; the web config's WebConfigError extends it), which the
+ * CLI reports as one line with exit code 2.
  */
 
 /** A mistake in the user's input. Its message is one line that names the flag or file. */
