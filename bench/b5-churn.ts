@@ -6,7 +6,7 @@
  */
 import '../src/runtime/node-shims.js'
 import { startTracker } from '../src/app.js'
-import { buildConfig } from '../src/config.js'
+import { buildConfig } from '../src/config/parse.js'
 import { createLogger } from '../src/log.js'
 import { startSwarm, totalClosed, totalOpened } from '../src/swarm/index.js'
 import { parseExposition, sumOf, valueOf } from '../test/support/exposition.js'

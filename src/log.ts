@@ -3,7 +3,7 @@
  */
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
-import type { Config } from './config.js'
+import type { Config } from './config/config.js'
 import type { Logger } from 'pino'
 
 export type { Logger }

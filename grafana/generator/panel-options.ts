@@ -1,78 +1,49 @@
 /**
  * The options of the panel plugins the dashboard uses, built from @grafana/schema's public
- * entry point only (its root export). The package publishes each plugin's own options
- * only under generated paths (`@grafana/schema/dist/esm/raw/composable/<plugin>/panelcfg/
- * x/<Plugin>PanelCfg_types.gen`), which are not its public API; these declarations repeat
- * those of @grafana/schema 12.4.2 (the version of the compose image's Grafana) field for
- * field, on top of the public shared types they extend there.
+ * entry point only (its root export, imported as `schema`). The package publishes each
+ * plugin's own options only under generated paths (`@grafana/schema/dist/esm/raw/composable/
+ * <plugin>/panelcfg/x/<Plugin>PanelCfg_types.gen`), which are not its public API; these
+ * declarations repeat those of @grafana/schema 12.4.2 (the version of the compose image's
+ * Grafana) field for field, on top of the public shared types they extend there.
  */
-import type {
-  AxisConfig,
-  BarGaugeDisplayMode,
-  BarGaugeNamePlacement,
-  BarGaugeSizing,
-  BarGaugeValueMode,
-  BigValueColorMode,
-  BigValueGraphMode,
-  BigValueJustifyMode,
-  BigValueTextMode,
-  GraphFieldConfig,
-  HeatmapCalculationOptions,
-  HeatmapCellLayout,
-  HideableFieldConfig,
-  OptionsWithAnnotations,
-  OptionsWithLegend,
-  OptionsWithTimezones,
-  PercentChangeColorMode,
-  ScaleDistributionConfig,
-  SingleStatBaseOptions,
-  TableFieldOptions,
-  TableOptions as SharedTableOptions,
-  TimeCompareOptions,
-  TooltipDisplayMode,
-  VisibilityMode,
-  VizAnnotations,
-  VizLegendOptions,
-  VizOrientation,
-  VizTooltipOptions
-} from '@grafana/schema'
+import type * as schema from '@grafana/schema'
 
 /** The stat panel (StatPanelCfg). */
-export interface StatOptions extends SingleStatBaseOptions {
-  colorMode: BigValueColorMode
-  graphMode: BigValueGraphMode
-  justifyMode: BigValueJustifyMode
-  percentChangeColorMode: PercentChangeColorMode
+export interface StatOptions extends schema.SingleStatBaseOptions {
+  colorMode: schema.BigValueColorMode
+  graphMode: schema.BigValueGraphMode
+  justifyMode: schema.BigValueJustifyMode
+  percentChangeColorMode: schema.PercentChangeColorMode
   showPercentChange: boolean
-  textMode: BigValueTextMode
+  textMode: schema.BigValueTextMode
   wideLayout: boolean
 }
 
 /** The bar gauge panel (BarGaugePanelCfg). */
-export interface BarGaugeOptions extends OptionsWithLegend, SingleStatBaseOptions {
-  displayMode: BarGaugeDisplayMode
+export interface BarGaugeOptions extends schema.OptionsWithLegend, schema.SingleStatBaseOptions {
+  displayMode: schema.BarGaugeDisplayMode
   maxVizHeight: number
   minVizHeight: number
   minVizWidth: number
-  namePlacement: BarGaugeNamePlacement
+  namePlacement: schema.BarGaugeNamePlacement
   showUnfilled: boolean
-  sizing: BarGaugeSizing
-  valueMode: BarGaugeValueMode
+  sizing: schema.BarGaugeSizing
+  valueMode: schema.BarGaugeValueMode
 }
 
 /** The table panel (TablePanelCfg): the shared table options. */
-export interface TableOptions extends SharedTableOptions {}
-export interface TableFieldConfig extends TableFieldOptions {}
+export interface TableOptions extends schema.TableOptions {}
+export interface TableFieldConfig extends schema.TableFieldOptions {}
 
 /** The time series panel (TimeSeriesPanelCfg). */
-export interface TimeSeriesOptions extends OptionsWithTimezones, OptionsWithAnnotations {
+export interface TimeSeriesOptions extends schema.OptionsWithTimezones, schema.OptionsWithAnnotations {
   disableKeyboardEvents?: boolean
-  legend: VizLegendOptions
-  orientation?: VizOrientation
-  timeCompare?: TimeCompareOptions
-  tooltip: VizTooltipOptions
+  legend: schema.VizLegendOptions
+  orientation?: schema.VizOrientation
+  timeCompare?: schema.TimeCompareOptions
+  tooltip: schema.VizTooltipOptions
 }
-export interface TimeSeriesFieldConfig extends GraphFieldConfig {}
+export interface TimeSeriesFieldConfig extends schema.GraphFieldConfig {}
 
 /** The heatmap panel (HeatmapPanelCfg). */
 export enum HeatmapColorMode {
@@ -103,7 +74,7 @@ export interface HeatmapColorOptions {
   steps: number
 }
 
-export interface HeatmapYAxisConfig extends AxisConfig {
+export interface HeatmapYAxisConfig extends schema.AxisConfig {
   decimals?: number
   max?: number
   min?: number
@@ -112,9 +83,9 @@ export interface HeatmapYAxisConfig extends AxisConfig {
 }
 
 export interface HeatmapOptions {
-  annotations?: VizAnnotations
+  annotations?: schema.VizAnnotations
   calculate?: boolean
-  calculation?: HeatmapCalculationOptions
+  calculation?: schema.HeatmapCalculationOptions
   cellGap?: number
   cellRadius?: number
   cellValues?: { decimals?: number, unit?: string }
@@ -122,13 +93,13 @@ export interface HeatmapOptions {
   exemplars: { color: string }
   filterValues?: { ge?: number, le?: number }
   legend: { show: boolean }
-  rowsFrame?: { layout?: HeatmapCellLayout, value?: string, yBucketScale?: ScaleDistributionConfig }
+  rowsFrame?: { layout?: schema.HeatmapCellLayout, value?: string, yBucketScale?: schema.ScaleDistributionConfig }
   selectionMode?: HeatmapSelectionMode
-  showValue: VisibilityMode
-  tooltip: { maxHeight?: number, maxWidth?: number, mode: TooltipDisplayMode, showColorScale?: boolean, yHistogram?: boolean }
+  showValue: schema.VisibilityMode
+  tooltip: { maxHeight?: number, maxWidth?: number, mode: schema.TooltipDisplayMode, showColorScale?: boolean, yHistogram?: boolean }
   yAxis: HeatmapYAxisConfig
 }
 
-export interface HeatmapFieldConfig extends HideableFieldConfig {
-  scaleDistribution?: ScaleDistributionConfig
+export interface HeatmapFieldConfig extends schema.HideableFieldConfig {
+  scaleDistribution?: schema.ScaleDistributionConfig
 }

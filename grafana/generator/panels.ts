@@ -1,7 +1,8 @@
 /**
- * The panel kinds the dashboards use (time series, stat, table, heatmap, bar gauge and
- * row), each typed against its plugin's options (panel-options.ts) and Grafana's Panel
- * and RowPanel types, and layout(), which numbers the panels and places them on the grid.
+ * The panel kinds the dashboards use (time series, gauges side by side as a time series,
+ * stat, table, heatmap, bar gauge and row), each typed against its plugin's options
+ * (panel-options.ts) and Grafana's Panel and RowPanel types, and layout(), which numbers
+ * the panels and places them on the grid.
  * Every panel gets the datasource variable, a unit and a description.
  */
 import {
@@ -117,6 +118,18 @@ export function timeseries ({
     } satisfies TimeSeriesOptions,
     targets: targets(queries)
   }
+}
+
+interface GaugeLinesSpec extends Spec {
+  /** The dashboard's selector of a gauge: its name with the dashboard's filter, one series per tracker. */
+  sel: (gauge: string) => string
+  /** Each line's name in the legend and the gauge it draws, in legend order. */
+  lines: Array<[name: string, gauge: string]>
+}
+
+/** A time series of a few gauges side by side, from 0: one line per tracker and gauge, its legend "<name> <instance>". */
+export function gaugeLines ({ sel, lines, ...spec }: GaugeLinesSpec): PanelDraft {
+  return timeseries({ ...spec, min: 0, queries: lines.map(([name, gauge]) => ({ expr: sel(gauge), legendFormat: `${name} {{instance}}` })) })
 }
 
 interface StatSpec extends Spec {

@@ -6,7 +6,7 @@
  */
 import { Command, Option } from 'commander'
 import { startTracker } from '../app.js'
-import { buildConfig } from '../config.js'
+import { buildConfig } from '../config/parse.js'
 import { createLogger } from '../log.js'
 import { parseSwarmOptions, startSwarm, totalClosed, totalOpened } from '../swarm/index.js'
 import { swarmFlags } from './swarm-command.js'

@@ -1,11 +1,12 @@
 /**
  * The command line: every flag, its help, and its environment variable
  * (LIBP2P_TRACKER_ + the flag name in upper snake case; a flag wins over its variable).
- * Defaults and validation live in config.ts; this module only collects raw strings.
+ * Defaults live in src/config/config.ts, validation in src/config/parse.ts; this module only collects raw strings.
  */
 import { Command, Option } from 'commander'
-import { AMINO_BOOTSTRAP, DEFAULTS, envName } from '../config.js'
-import type { RawConfig } from '../config.js'
+import { AMINO_BOOTSTRAP, DEFAULTS } from '../config/config.js'
+import { envName } from '../config/parse.js'
+import type { RawConfig } from '../config/parse.js'
 
 export { envName }
 

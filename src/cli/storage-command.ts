@@ -4,7 +4,7 @@
  * Output is one JSON line on stdout, like the tracker's logs.
  */
 import { Command } from 'commander'
-import { ConfigError } from '../config.js'
+import { ConfigError } from '../config/config-error.js'
 import { FORMAT_KEY, LIBP2P_PEERS_PREFIX, PEERS_PREFIX, SEEN_META_KEY, STATE_KEY, decodeSeenMeta, decodeState } from '../storage/history-codec.js'
 import { compactStore, openStore, repairStore, storeBytesOnDisk } from '../storage/store.js'
 import type { OpenStore } from '../storage/store.js'

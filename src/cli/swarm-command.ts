@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises'
 import { Command, Option } from 'commander'
 import { PLAN_DEFAULTS, SWARM_DEFAULTS, parseSwarmOptions, parseTarget, plannedListenerAddrs, startSwarm, totalClosed, totalOpened } from '../swarm/index.js'
-import { ConfigError } from '../config.js'
+import { ConfigError } from '../config/config-error.js'
 import type { GroundTruth, RawSwarmOptions } from '../swarm/index.js'
 
 /** Shutdown may take this long (every peer hangs up and waits for its close) before exiting anyway. */

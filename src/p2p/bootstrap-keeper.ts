@@ -4,7 +4,7 @@
  * tracker runs. libp2p's own reconnect queue gives up after a few tries; this never does.
  */
 import { setMaxListeners } from 'node:events'
-import { peerIdOfMultiaddr } from '../config.js'
+import { peerIdOfMultiaddr } from '../config/values.js'
 
 export interface BootstrapKeeperOptions {
   /** Dials one peer at the given addresses; rejects when the dial fails. */

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { link, open, readFile, unlink } from 'node:fs/promises'
 import { dirname, basename, join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
-import { ConfigError } from '../config.js'
+import { ConfigError } from '../config/config-error.js'
 import type { PrivateKey } from '@libp2p/interface'
 
 export interface Identity {

@@ -6,7 +6,7 @@
  * those). Returns how many peers it redials and the function that stops it.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
-import { peerIdOfMultiaddr } from '../config.js'
+import { peerIdOfMultiaddr } from '../config/values.js'
 import type { Logger } from '../log.js'
 import type { TrackerStorage } from '../storage/tracker-storage.js'
 import type { Libp2p, PeerId } from '@libp2p/interface'

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
-import { ConfigError } from '../config.js'
+import { ConfigError } from '../config/config-error.js'
 import { FORMAT_KEY, FORMAT_VERSION } from './history-codec.js'
 
 /** A store that cannot be used: exit 2 with this one line. */

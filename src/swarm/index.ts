@@ -3,8 +3,8 @@
  * offline demo, the accuracy tests and the benchmarks. Tooling kept apart from the tracker,
  * with this file as its entry point: within src/ only src/cli/ (the `demo` and `swarm`
  * commands) imports the swarm, and only through this file; the swarm in turn reaches
- * nothing of the tracker's service, metrics, HTTP server or web config (src/service,
- * src/metrics, src/http, src/web), directly or through other files.
+ * nothing of the tracker's service, metrics, HTTP server or web security (src/service,
+ * src/metrics, src/http, src/web-security), directly or through other files.
  * test/unit/architecture.test.ts checks both.
  */
 export { startSwarm, workerScript } from './swarm.js'

@@ -3,7 +3,8 @@
  * ConfigError naming its flag (the CLI prints it as one line and exits 2).
  */
 import { multiaddr } from '@multiformats/multiaddr'
-import { ConfigError, parseCount, parseDuration, peerIdOfMultiaddr } from '../config.js'
+import { ConfigError } from '../config/config-error.js'
+import { parseCount, parseDuration, peerIdOfMultiaddr } from '../config/values.js'
 import { PLAN_DEFAULTS } from './plan.js'
 import type { SwarmOptions } from './swarm.js'
 

@@ -9,7 +9,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { DEFAULTS } from '../../src/config.js'
+import { DEFAULTS } from '../../src/config/config.js'
 import { execForm, imageEnvironment } from './support/dockerfile.js'
 import { PATHS, REPO_ROOT, TOOLS } from './support/paths.js'
 import { runTool } from './support/run-tool.js'

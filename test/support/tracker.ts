@@ -1,12 +1,12 @@
 /** An in-process tracker on 127.0.0.1 for integration tests, with its logs captured. */
 import { PassThrough } from 'node:stream'
 import { startTracker } from '../../src/app.js'
-import { buildConfig } from '../../src/config.js'
+import { buildConfig } from '../../src/config/parse.js'
 import { createLogger } from '../../src/log.js'
 import { parseExposition } from './exposition.js'
 import { waitFor } from './peers.js'
 import type { RunningTracker } from '../../src/app.js'
-import type { RawConfig } from '../../src/config.js'
+import type { RawConfig } from '../../src/config/parse.js'
 import type { Exposition } from './exposition.js'
 
 export interface TestTracker extends RunningTracker {

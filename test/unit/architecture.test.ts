@@ -4,7 +4,7 @@
  * nothing from the rest of src/, src/ never imports test/ or bench/, and the swarm and demo
  * tooling (src/swarm) stays apart from the tracker: within src/ only src/cli/ imports it,
  * through src/swarm/index.ts, and it reaches nothing of src/service, src/metrics, src/http
- * or src/web, directly or through other files.
+ * or src/web-security, directly or through other files.
  * Run alone: npx vitest run test/unit/architecture.test.ts
  */
 import { readFileSync, readdirSync } from 'node:fs'
@@ -111,12 +111,15 @@ function reaches (edges: Map<string, string[]>, from: (file: string) => boolean,
   return found
 }
 
+/** The folders of the tracker proper that the swarm may not reach. */
+const TRACKER_DIRS = ['service', 'metrics', 'http', 'web-security']
+
 /** The swarm and demo tooling: who may import it, how, and what it may not reach. */
 const SWARM = {
   files: under('swarm'),
   entry: join(SRC, 'swarm', 'index.ts'),
   importers: under('cli', 'swarm'),
-  tracker: under('service', 'metrics', 'http', 'web')
+  tracker: under(...TRACKER_DIRS)
 }
 
 /** Where the swarm and the tracker meet, as "file -> import" or an import chain; none in a sound graph. */
@@ -154,9 +157,11 @@ describe('the architecture of src/', () => {
     expect(swarmBoundaryProblems(graph)).toEqual({ importedBy: [], notThroughEntry: [], reachesTracker: [] })
     expect(crossings(graph, under('cli'), SWARM.files).length).toBeGreaterThan(0)
     expect([...graph.keys()].filter(SWARM.files).length).toBeGreaterThan(5)
+    // Every folder the rule guards exists (a renamed folder would leave the rule guarding nothing).
+    for (const dir of TRACKER_DIRS) expect([...graph.keys()].filter(under(dir)).length, dir).toBeGreaterThan(0)
     // src/swarm/index.ts says so.
     const header = /^\/\*\*[\s\S]*?\*\//.exec(readFileSync(SWARM.entry, 'utf8'))?.[0] ?? ''
-    for (const phrase of ['src/cli/', 'src/service', 'src/metrics', 'src/http', 'src/web', 'test/unit/architecture.test.ts']) {
+    for (const phrase of ['src/cli/', 'src/service', 'src/metrics', 'src/http', 'src/web-security', 'test/unit/architecture.test.ts']) {
       expect(header, phrase).toContain(phrase)
     }
   })
@@ -173,10 +178,12 @@ describe('the architecture of src/', () => {
       [file('service/peer-tracker-service.ts'), [file('swarm/index.ts')]],
       // the CLI goes around the entry point
       [file('cli/swarm-command.ts'), [file('swarm/plan.ts')]],
-      // the swarm reaches the metrics through the config, and the HTTP server directly
-      [file('swarm/options.ts'), [file('config.ts'), file('http/server.ts')]],
-      [file('config.ts'), [file('metrics/definitions.ts')]],
+      // the swarm reaches the metrics and the web security through the config, and the HTTP server directly
+      [file('swarm/options.ts'), [file('config/values.ts'), file('http/server.ts')]],
+      [file('config/values.ts'), [file('config/config-error.ts'), file('web-security/web-config.ts')]],
+      [file('config/config-error.ts'), [file('metrics/definitions.ts')]],
       [file('metrics/definitions.ts'), []],
+      [file('web-security/web-config.ts'), []],
       [file('http/server.ts'), []]
     ])
     expect(swarmBoundaryProblems(synthetic)).toEqual({
@@ -184,14 +191,16 @@ describe('the architecture of src/', () => {
       notThroughEntry: ['src/cli/swarm-command.ts -> src/swarm/plan.ts'],
       reachesTracker: [
         'src/swarm/options.ts -> src/http/server.ts',
-        'src/swarm/options.ts -> src/config.ts -> src/metrics/definitions.ts'
+        'src/swarm/options.ts -> src/config/values.ts -> src/web-security/web-config.ts',
+        'src/swarm/options.ts -> src/config/values.ts -> src/config/config-error.ts -> src/metrics/definitions.ts'
       ]
     })
     // Without the bad edges, nothing is found.
     synthetic.delete(file('service/peer-tracker-service.ts'))
     synthetic.set(file('cli/swarm-command.ts'), [file('swarm/index.ts')])
-    synthetic.set(file('swarm/options.ts'), [file('config.ts')])
-    synthetic.set(file('config.ts'), [])
+    synthetic.set(file('swarm/options.ts'), [file('config/values.ts')])
+    synthetic.set(file('config/values.ts'), [file('config/config-error.ts')])
+    synthetic.set(file('config/config-error.ts'), [])
     expect(swarmBoundaryProblems(synthetic)).toEqual({ importedBy: [], notThroughEntry: [], reachesTracker: [] })
   })
 })

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { AMINO_BOOTSTRAP, ConfigError, DEFAULT_WEB_PORT, attributeToEnvironment, buildConfig, envName, parseDuration, parseListenAddress } from '../../src/config.js'
+import { AMINO_BOOTSTRAP, DEFAULT_WEB_PORT } from '../../src/config/config.js'
+import { ConfigError } from '../../src/config/config-error.js'
+import { attributeToEnvironment, buildConfig, envName } from '../../src/config/parse.js'
+import { parseDuration, parseListenAddress } from '../../src/config/values.js'
 
 const PEER = '12D3KooWApmhCDoUFED7qJcRjPVrbmAjmATuxCeZrMD9d5CLPFNf'
 

@@ -13,11 +13,12 @@ import yaml from 'js-yaml'
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { describe, expect, it } from 'vitest'
 import { FLAGS, addTrackerFlags, envName, flagsFromEnvironment, rawConfigOf } from '../../src/cli/flags.js'
-import { ConfigError, buildConfig } from '../../src/config.js'
+import { ConfigError } from '../../src/config/config-error.js'
+import { buildConfig } from '../../src/config/parse.js'
 import { parseCidr } from '../../src/p2p/connection-gater.js'
 import { loadOrCreateIdentity } from '../../src/p2p/identity.js'
-import { parseWebConfig } from '../../src/web/web-config.js'
-import type { RawConfig } from '../../src/config.js'
+import { parseWebConfig } from '../../src/web-security/web-config.js'
+import type { RawConfig } from '../../src/config/parse.js'
 
 const RUNS = 300
 

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path'
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { describe, expect, it, vi } from 'vitest'
-import { ConfigError } from '../../src/config.js'
+import { ConfigError } from '../../src/config/config-error.js'
 import { loadOrCreateIdentity } from '../../src/p2p/identity.js'
 
 /** The file-system calls identity.ts makes, in order (the real calls are made). */

@@ -1,9 +1,9 @@
 import bcrypt from 'bcryptjs'
 import { describe, expect, it } from 'vitest'
-import { BasicAuthVerifier, dummyHash, highestCost, parseBasicAuthorization } from '../../src/web/basic-auth.js'
-import { BcryptWorker } from '../../src/web/bcrypt-worker.js'
-import { TokenBucket } from '../../src/web/rate-limit.js'
-import { bcryptCost } from '../../src/web/web-config.js'
+import { BasicAuthVerifier, dummyHash, highestCost, parseBasicAuthorization } from '../../src/web-security/basic-auth.js'
+import { BcryptWorker } from '../../src/web-security/bcrypt-worker.js'
+import { TokenBucket } from '../../src/web-security/rate-limit.js'
+import { bcryptCost } from '../../src/web-security/web-config.js'
 import { waitFor } from '../support/peers.js'
 import { bcryptHash } from '../e2e/web-support.js'
 

@@ -1,5 +1,5 @@
 /** The "Churn and stability" row of the per-tracker dashboard: flapping, reconnects, the stable core, new vs returning peers, peers seen, the Sybil signal. */
-import { THIRD, row, timeseries, type Draft } from '../panels.js'
+import { THIRD, gaugeLines, row, timeseries, type Draft } from '../panels.js'
 import { rate, sel } from './selectors.js'
 
 export const churnAndStability: Draft[] = [
@@ -40,26 +40,26 @@ export const churnAndStability: Draft[] = [
       { expr: `sum by (instance) (${rate('libp2p_tracker_returning_peers_total')})`, legendFormat: 'returning {{instance}}' }
     ]
   }),
-  timeseries({
+  gaugeLines({
     title: 'Peers seen and remembered',
     description: 'Distinct peers seen since the tracker started (libp2p_tracker_peers_seen, a fixed-memory estimate that may undercount slightly past ~1M peers) and peers in the per-peer history (libp2p_tracker_remembered_peers, at most --tracker.history-peers).',
     unit: 'short',
     size: THIRD,
-    min: 0,
-    queries: [
-      { expr: sel('libp2p_tracker_peers_seen'), legendFormat: 'seen {{instance}}' },
-      { expr: sel('libp2p_tracker_remembered_peers'), legendFormat: 'remembered {{instance}}' }
+    sel,
+    lines: [
+      ['seen', 'libp2p_tracker_peers_seen'],
+      ['remembered', 'libp2p_tracker_remembered_peers']
     ]
   }),
-  timeseries({
+  gaugeLines({
     title: 'Sybil signal: peer IDs per IP',
     description: 'Remote IPs with connected peers under two or more distinct peer IDs, and the most peer IDs behind one IP (direct connections only). A few are normal (NAT, several nodes on one host); a jump points at one host posing as many peers.',
     unit: 'short',
     size: THIRD,
-    min: 0,
-    queries: [
-      { expr: sel('libp2p_tracker_ips_with_multiple_peer_ids'), legendFormat: 'IPs with several peer IDs {{instance}}' },
-      { expr: sel('libp2p_tracker_max_peer_ids_per_ip'), legendFormat: 'most peer IDs behind one IP {{instance}}' }
+    sel,
+    lines: [
+      ['IPs with several peer IDs', 'libp2p_tracker_ips_with_multiple_peer_ids'],
+      ['most peer IDs behind one IP', 'libp2p_tracker_max_peer_ids_per_ip']
     ]
   })
 ]

@@ -1,5 +1,5 @@
 /** The "Tracker process" row of the per-tracker dashboard: the tracker process: CPU, memory, event-loop lag, internal errors, the libp2p peer store, the IP filter. */
-import { HALF, THIRD, row, timeseries, type Draft } from '../panels.js'
+import { HALF, THIRD, gaugeLines, row, timeseries, type Draft } from '../panels.js'
 import { rate, sel } from './selectors.js'
 
 export const trackerProcess: Draft[] = [
@@ -12,28 +12,28 @@ export const trackerProcess: Draft[] = [
     min: 0,
     queries: [{ expr: rate('process_cpu_seconds_total'), legendFormat: '{{instance}}' }]
   }),
-  timeseries({
+  gaugeLines({
     title: 'Memory',
     description: 'Resident memory of the tracker process and the V8 heap in use and allocated.',
     unit: 'bytes',
     size: THIRD,
-    min: 0,
-    queries: [
-      { expr: sel('process_resident_memory_bytes'), legendFormat: 'resident {{instance}}' },
-      { expr: sel('nodejs_heap_size_used_bytes'), legendFormat: 'heap used {{instance}}' },
-      { expr: sel('nodejs_heap_size_total_bytes'), legendFormat: 'heap total {{instance}}' }
+    sel,
+    lines: [
+      ['resident', 'process_resident_memory_bytes'],
+      ['heap used', 'nodejs_heap_size_used_bytes'],
+      ['heap total', 'nodejs_heap_size_total_bytes']
     ]
   }),
-  timeseries({
+  gaugeLines({
     title: 'Event-loop lag',
     description: 'How late the Node.js event loop runs timers: median and 99th percentile since the last scrape, and the latest sample. Lag above ~100 ms delays libp2p protocol messages.',
     unit: 's',
     size: THIRD,
-    min: 0,
-    queries: [
-      { expr: sel('nodejs_eventloop_lag_p50_seconds'), legendFormat: 'p50 {{instance}}' },
-      { expr: sel('nodejs_eventloop_lag_p99_seconds'), legendFormat: 'p99 {{instance}}' },
-      { expr: sel('nodejs_eventloop_lag_seconds'), legendFormat: 'latest {{instance}}' }
+    sel,
+    lines: [
+      ['p50', 'nodejs_eventloop_lag_p50_seconds'],
+      ['p99', 'nodejs_eventloop_lag_p99_seconds'],
+      ['latest', 'nodejs_eventloop_lag_seconds']
     ]
   }),
   timeseries({

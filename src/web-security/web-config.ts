@@ -17,7 +17,7 @@ import { readFileSync, statSync } from 'node:fs'
 import { createSecureContext } from 'node:tls'
 import { dirname, resolve } from 'node:path'
 import yaml from 'js-yaml'
-import { ConfigError } from '../config.js'
+import { ConfigError } from '../config/config-error.js'
 
 export const CLIENT_AUTH_TYPES = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const
 export type ClientAuthType = typeof CLIENT_AUTH_TYPES[number]

@@ -1,135 +1,17 @@
 /**
- * The tracker's configuration: its type, its defaults and the validation of raw flag values.
- * Pure: the CLI turns flags and environment into strings, this module turns strings into a
- * typed Config or a ConfigError whose message names the flag.
+ * The parsing of the tracker's flags and environment: the raw strings the CLI collected
+ * (flags win over environment, both over the defaults of ./config.ts) become a typed Config,
+ * or a ConfigError whose message names the flag, or its environment variable when the value
+ * came from there. Pure: no file, network or process access.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { parseCidr } from './p2p/connection-gater.js'
-import type { Cidr } from './p2p/connection-gater.js'
-
-export type DhtMode = 'client' | 'server' | 'off'
-export type DhtAddressFilter = 'public' | 'all'
-export type LogFormat = 'json' | 'logfmt'
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'
-export type MuxerName = 'yamux' | 'mplex'
-
-export interface Config {
-  web: {
-    /** undefined: all interfaces (IPv6 and IPv4 where the system has both). */
-    host: string | undefined
-    port: number
-    telemetryPath: string
-    disableExporterMetrics: boolean
-  }
-  p2p: {
-    identityFile: string | undefined
-    listen: string[]
-    bootstrap: string[]
-    muxers: MuxerName[]
-    dht: DhtMode
-    dhtAddressFilter: DhtAddressFilter
-    maxConnections: number
-    maxIncomingPendingConnections: number
-    inboundConnectionThreshold: number
-    /** IP ranges allowed to connect and be dialled; empty: every range not denied. */
-    allowCidrs: Cidr[]
-    /** IP ranges refused both ways; wins over allowCidrs. */
-    denyCidrs: Cidr[]
-    /**
-     * libp2p's peer store forgets a peer this long after the last update of its record (and
-     * after its last address was observed, with addresses kept at most min(this, 1 h)); the
-     * sweeper (src/service/peer-store-sweeper.ts) reads the store so expired records are deleted.
-     */
-    peerStoreMaxAgeMs: number
-  }
-  tracker: {
-    maxPeerSeries: number
-    reportIntervalMs: number
-    reportPeers: number
-  }
-  /** Peer insight (docs/metrics.md, "Peer insight"), from the --tracker.* flags below. */
-  insight: {
-    /** K session starts within W ms make a peer flapping. */
-    flappingSessions: number
-    flappingWindowMs: number
-    /** Peers remembered (M) and sessions per peer (K) in the per-peer history. */
-    historyPeers: number
-    historySessions: number
-    /** How often RTTs are sampled into libp2p_tracker_peer_rtt_seconds; 0: never. */
-    rttSampleIntervalMs: number
-  }
-  log: {
-    level: LogLevel
-    format: LogFormat
-  }
-  /** The embedded store (docs/storage.md); path undefined: everything in memory, lost at exit. */
-  storage: {
-    path: string | undefined
-    /** How often changed history is written to the store in one batch. */
-    flushIntervalMs: number
-  }
-  /** Who may use the HTTP endpoints, and how much of them (issue 6). */
-  webAccess: {
-    /** exporter-toolkit web config file (TLS, basic auth, headers); undefined: plain HTTP, open. */
-    configFile: string | undefined
-    /** Requests served at once before answering 503; 0: no limit. */
-    maxRequests: number
-    /** /api/v1/peers* answer 404 (they show peers' IP addresses). */
-    disablePeerApi: boolean
-  }
-}
-
-/** Not in 9100-9999 (Prometheus' exporter allocations) and not 9464 (OpenTelemetry). */
-export const DEFAULT_WEB_PORT = 9089
-
-/** The public IPFS (Amino) bootstrap peers, as Kubo and js-libp2p list them. */
-export const AMINO_BOOTSTRAP: readonly string[] = [
-  '/dnsaddr/bootstrap.libp2p.io/p2p/QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGAJN',
-  '/dnsaddr/bootstrap.libp2p.io/p2p/QmQCU2EcMqAqQPR2i9bChDtGNJchTbq5TbXJJ16u19uLTa',
-  '/dnsaddr/bootstrap.libp2p.io/p2p/QmbLHAnMoJPWSCR5Zhtx6BHJX9KiKNN6tpvbUcqanj75Nb',
-  '/dnsaddr/bootstrap.libp2p.io/p2p/QmcZf59bWwK5XFi76CZX8cbJ4BhTzzA3gU1ZjYZcYW3dwt',
-  '/ip4/104.131.131.82/tcp/4001/p2p/QmaCpDMGvV2BGHeYERUEnRQAwe3N8SzbUtfsmvsqQLuvuJ'
-]
-
-export const DEFAULTS = {
-  'web.listen-address': `:${DEFAULT_WEB_PORT}`,
-  'web.telemetry-path': '/metrics',
-  'p2p.listen': ['/ip4/0.0.0.0/tcp/0', '/ip6/::/tcp/0'],
-  'p2p.muxers': 'yamux,mplex',
-  'p2p.dht': 'client',
-  'p2p.dht-address-filter': 'public',
-  'p2p.max-connections': '300',
-  'p2p.max-incoming-pending-connections': '10',
-  'p2p.inbound-connection-threshold': '5',
-  'p2p.peer-store-max-age': '6h',
-  'tracker.max-peer-series': '500',
-  'tracker.report-interval': '30s',
-  'tracker.report-peers': '10',
-  'tracker.flapping-sessions': '4',
-  'tracker.flapping-window': '10m',
-  'tracker.history-peers': '10000',
-  'tracker.history-sessions': '10',
-  'tracker.rtt-sample-interval': '10s',
-  'log.level': 'info',
-  'log.format': 'json',
-  'web.max-requests': '40',
-  'storage.flush-interval': '5s'
-} as const
-
-/** A mistake in the user's input. Its message is one line that names the flag or file. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError'
-  /** The flag the message starts with (`web.listen-address` for `--web.listen-address: ...`), if any. */
-  readonly flag: string | undefined
-
-  constructor (message: string) {
-    // Values quoted from the input may hold line breaks or other controls: keep one line.
-    // eslint-disable-next-line no-control-regex
-    super(message.replace(/[\u0000-\u001f\u007f]/g, c => c === '\n' ? '\\n' : c === '\t' ? ' ' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`))
-    this.flag = /^--([a-z0-9.-]+): /.exec(this.message)?.[1]
-  }
-}
+import { parseCidr } from '../p2p/connection-gater.js'
+import { AMINO_BOOTSTRAP, DEFAULTS, MIN_PEER_STORE_MAX_AGE_MS } from './config.js'
+import { ConfigError } from './config-error.js'
+import { parseCount, parseDuration, parseListenAddress, peerIdOfMultiaddr } from './values.js'
+import type { Cidr } from '../p2p/connection-gater.js'
+import type { Config, MuxerName } from './config.js'
 
 /** The environment variable of a flag: LIBP2P_TRACKER_WEB_LISTEN_ADDRESS for web.listen-address. */
 export function envName (flag: string): string {
@@ -235,9 +117,6 @@ function buildConfigFromRaw (raw: RawConfig): Config {
   }
 }
 
-/** At least a minute: below that libp2p would forget peers it met moments ago (a DHT contact between being learnt and dialled), and the store would be swept every few seconds. */
-export const MIN_PEER_STORE_MAX_AGE_MS = 60_000
-
 function parsePeerStoreMaxAge (value: string): number {
   const flag = '--p2p.peer-store-max-age'
   let ms: number
@@ -270,49 +149,6 @@ function nonEmpty (flag: string, value: string | undefined): string | undefined 
 function oneOf<T extends string> (flag: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T
   throw new ConfigError(`${flag}: "${value}" is not one of ${allowed.join(', ')}`)
-}
-
-/** A whole number >= min, written in plain decimal digits. */
-export function parseCount (flag: string, value: string, min: number): number {
-  const trimmed = value.trim()
-  if (!/^\d+$/.test(trimmed)) throw new ConfigError(`${flag}: "${value}" is not a whole number`)
-  const n = Number(trimmed)
-  if (!Number.isSafeInteger(n)) throw new ConfigError(`${flag}: "${value}" is too large`)
-  if (n < min) throw new ConfigError(`${flag}: must be at least ${min}, got ${n}`)
-  return n
-}
-
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
-
-/** A Prometheus-style duration (`500ms`, `30s`, `5m`, `1h30m`, `1d`) in milliseconds; `0` disables. */
-export function parseDuration (flag: string, value: string): number {
-  const trimmed = value.trim()
-  if (trimmed === '0') return 0
-  const part = /(\d+)(ms|s|m|h|d)/y
-  let total = 0
-  let index = 0
-  while (index < trimmed.length) {
-    part.lastIndex = index
-    const match = part.exec(trimmed)
-    if (match === null) break
-    total += Number(match[1]) * (DURATION_UNITS_MS[match[2] as string] as number)
-    index = part.lastIndex
-  }
-  if (trimmed === '' || index !== trimmed.length) {
-    throw new ConfigError(`${flag}: "${value}" is not a duration (examples: 500ms, 30s, 5m, 1h30m, or 0 to disable)`)
-  }
-  if (!Number.isSafeInteger(total)) throw new ConfigError(`${flag}: "${value}" is too long`)
-  return total
-}
-
-/** `HOST:PORT`, `:PORT` (all interfaces) or `[IPv6]:PORT`. */
-export function parseListenAddress (flag: string, value: string): { host: string | undefined, port: number } {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value.trim())
-  if (match === null) throw new ConfigError(`${flag}: "${value}" is not HOST:PORT (for example :${DEFAULT_WEB_PORT} or 127.0.0.1:${DEFAULT_WEB_PORT})`)
-  const port = Number(match[3])
-  if (port > 65535) throw new ConfigError(`${flag}: port ${port} is out of range 0-65535`)
-  const host = match[1] ?? (match[2] === '' ? undefined : match[2])
-  return { host, port }
 }
 
 function parseTelemetryPath (value: string): string {
@@ -377,12 +213,6 @@ function isPeerId (value: string): boolean {
   } catch {
     return false
   }
-}
-
-/** The peer ID a multiaddr ends with, if any. */
-export function peerIdOfMultiaddr (value: string): string | undefined {
-  const component = multiaddr(value).getComponents().findLast(c => c.name === 'p2p')
-  return component?.value
 }
 
 function parseMuxers (value: string): MuxerName[] {

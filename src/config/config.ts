@@ -1,0 +1,117 @@
+/**
+ * The tracker's configuration: its type and its defaults (as the flags write them). Turning
+ * flags and environment into a Config is ./parse.ts's job.
+ */
+import type { Cidr } from '../p2p/connection-gater.js'
+
+export type DhtMode = 'client' | 'server' | 'off'
+export type DhtAddressFilter = 'public' | 'all'
+export type LogFormat = 'json' | 'logfmt'
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'
+export type MuxerName = 'yamux' | 'mplex'
+
+export interface Config {
+  web: {
+    /** undefined: all interfaces (IPv6 and IPv4 where the system has both). */
+    host: string | undefined
+    port: number
+    telemetryPath: string
+    disableExporterMetrics: boolean
+  }
+  p2p: {
+    identityFile: string | undefined
+    listen: string[]
+    bootstrap: string[]
+    muxers: MuxerName[]
+    dht: DhtMode
+    dhtAddressFilter: DhtAddressFilter
+    maxConnections: number
+    maxIncomingPendingConnections: number
+    inboundConnectionThreshold: number
+    /** IP ranges allowed to connect and be dialled; empty: every range not denied. */
+    allowCidrs: Cidr[]
+    /** IP ranges refused both ways; wins over allowCidrs. */
+    denyCidrs: Cidr[]
+    /**
+     * libp2p's peer store forgets a peer this long after the last update of its record (and
+     * after its last address was observed, with addresses kept at most min(this, 1 h)); the
+     * sweeper (src/service/peer-store-sweeper.ts) reads the store so expired records are deleted.
+     */
+    peerStoreMaxAgeMs: number
+  }
+  tracker: {
+    maxPeerSeries: number
+    reportIntervalMs: number
+    reportPeers: number
+  }
+  /** Peer insight (docs/metrics.md, "Peer insight"), from the --tracker.* flags below. */
+  insight: {
+    /** K session starts within W ms make a peer flapping. */
+    flappingSessions: number
+    flappingWindowMs: number
+    /** Peers remembered (M) and sessions per peer (K) in the per-peer history. */
+    historyPeers: number
+    historySessions: number
+    /** How often RTTs are sampled into libp2p_tracker_peer_rtt_seconds; 0: never. */
+    rttSampleIntervalMs: number
+  }
+  log: {
+    level: LogLevel
+    format: LogFormat
+  }
+  /** The embedded store (docs/storage.md); path undefined: everything in memory, lost at exit. */
+  storage: {
+    path: string | undefined
+    /** How often changed history is written to the store in one batch. */
+    flushIntervalMs: number
+  }
+  /** Who may use the HTTP endpoints, and how much of them (issue 6). */
+  webAccess: {
+    /** exporter-toolkit web config file (TLS, basic auth, headers); undefined: plain HTTP, open. */
+    configFile: string | undefined
+    /** Requests served at once before answering 503; 0: no limit. */
+    maxRequests: number
+    /** /api/v1/peers* answer 404 (they show peers' IP addresses). */
+    disablePeerApi: boolean
+  }
+}
+
+/** Not in 9100-9999 (Prometheus' exporter allocations) and not 9464 (OpenTelemetry). */
+export const DEFAULT_WEB_PORT = 9089
+
+/** The public IPFS (Amino) bootstrap peers, as Kubo and js-libp2p list them. */
+export const AMINO_BOOTSTRAP: readonly string[] = [
+  '/dnsaddr/bootstrap.libp2p.io/p2p/QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGAJN',
+  '/dnsaddr/bootstrap.libp2p.io/p2p/QmQCU2EcMqAqQPR2i9bChDtGNJchTbq5TbXJJ16u19uLTa',
+  '/dnsaddr/bootstrap.libp2p.io/p2p/QmbLHAnMoJPWSCR5Zhtx6BHJX9KiKNN6tpvbUcqanj75Nb',
+  '/dnsaddr/bootstrap.libp2p.io/p2p/QmcZf59bWwK5XFi76CZX8cbJ4BhTzzA3gU1ZjYZcYW3dwt',
+  '/ip4/104.131.131.82/tcp/4001/p2p/QmaCpDMGvV2BGHeYERUEnRQAwe3N8SzbUtfsmvsqQLuvuJ'
+]
+
+export const DEFAULTS = {
+  'web.listen-address': `:${DEFAULT_WEB_PORT}`,
+  'web.telemetry-path': '/metrics',
+  'p2p.listen': ['/ip4/0.0.0.0/tcp/0', '/ip6/::/tcp/0'],
+  'p2p.muxers': 'yamux,mplex',
+  'p2p.dht': 'client',
+  'p2p.dht-address-filter': 'public',
+  'p2p.max-connections': '300',
+  'p2p.max-incoming-pending-connections': '10',
+  'p2p.inbound-connection-threshold': '5',
+  'p2p.peer-store-max-age': '6h',
+  'tracker.max-peer-series': '500',
+  'tracker.report-interval': '30s',
+  'tracker.report-peers': '10',
+  'tracker.flapping-sessions': '4',
+  'tracker.flapping-window': '10m',
+  'tracker.history-peers': '10000',
+  'tracker.history-sessions': '10',
+  'tracker.rtt-sample-interval': '10s',
+  'log.level': 'info',
+  'log.format': 'json',
+  'web.max-requests': '40',
+  'storage.flush-interval': '5s'
+} as const
+
+/** At least a minute: below that libp2p would forget peers it met moments ago (a DHT contact between being learnt and dialled), and the store would be swept every few seconds. */
+export const MIN_PEER_STORE_MAX_AGE_MS = 60_000
