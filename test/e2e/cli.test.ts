@@ -11,11 +11,12 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULTS, envName } from '../../src/config.js'
 import { FLAGS } from '../../src/cli/flags.js'
 import { METRICS } from '../../src/metrics/definitions.js'
-import { startCliTracker, runCliToExit } from '../support/cli.js'
+import { startCliTracker, runCliToExit } from '../support/tracker.js'
 import { parseExposition, samplesOf, sumOf, valueOf } from '../support/exposition.js'
-import { createTestPeer, waitFor } from '../support/peers.js'
+import { createTestPeer } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
 import { lintFindings, parseOpenMetrics, promtool } from '../support/promtool.js'
-import type { CliRun } from '../support/cli.js'
+import type { CliRun } from '../support/tracker.js'
 import type { Exposition } from '../support/exposition.js'
 import type { Libp2p } from '@libp2p/interface'
 import type { AddressInfo } from 'node:net'
@@ -34,7 +35,7 @@ async function peer (options: Parameters<typeof createTestPeer>[0] = {}): Promis
 
 async function tracker (args: string[], env: Record<string, string> = {}): Promise<Awaited<ReturnType<typeof startCliTracker>>> {
   const run = await startCliTracker(args, env)
-  cleanups.push(async () => { if (run.process.exitCode === null) { run.process.kill('SIGKILL'); await run.exited } })
+  cleanups.push(run.kill)
   return run
 }
 

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { valueOf } from '../support/exposition.js'
-import { createTestPeer, waitFor } from '../support/peers.js'
+import { createTestPeer } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
 import { startTestTracker } from '../support/tracker.js'
 import type { TestTracker } from '../support/tracker.js'
 

@@ -5,7 +5,7 @@
  */
 import { METRICS } from '../../src/metrics/definitions.js'
 import { samplesOf, sumOf, valueOf } from '../support/exposition.js'
-import { waitFor } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
 import type { GroundTruth } from '../../src/swarm/index.js'
 import type { Exposition } from '../support/exposition.js'
 import type { TestTracker } from '../support/tracker.js'
