@@ -13,7 +13,7 @@ import { FLAGS } from '../../src/cli/flags.js'
 import { METRICS } from '../../src/metrics/definitions.js'
 import { startCliTracker, runCliToExit } from '../support/tracker.js'
 import { parseExposition, samplesOf, sumOf, valueOf } from '../support/exposition.js'
-import { createTestPeer } from '../support/peers.js'
+import { createTestPeer, startTestPeer } from '../support/peers.js'
 import { waitFor } from '../support/wait.js'
 import { lintFindings, parseOpenMetrics, promtool } from '../support/promtool.js'
 import type { CliRun } from '../support/tracker.js'
@@ -27,10 +27,7 @@ afterEach(async () => {
 })
 
 async function peer (options: Parameters<typeof createTestPeer>[0] = {}): Promise<Libp2p> {
-  const node = await createTestPeer(options)
-  await node.start()
-  cleanups.push(async () => { await node.stop() })
-  return node
+  return await startTestPeer(options, cleanups)
 }
 
 async function tracker (args: string[], env: Record<string, string> = {}): Promise<Awaited<ReturnType<typeof startCliTracker>>> {

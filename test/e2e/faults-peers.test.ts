@@ -10,7 +10,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, describe, expect, it } from 'vitest'
 import { sumOf, valueOf } from '../support/exposition.js'
-import { createTestPeer } from '../support/peers.js'
+import { createTestPeer, startTestPeer } from '../support/peers.js'
 import { waitFor } from '../support/wait.js'
 import { startTestTracker } from '../support/tracker.js'
 import type { Exposition } from '../support/exposition.js'
@@ -24,16 +24,11 @@ afterEach(async () => {
 })
 
 async function tracker (raw: Parameters<typeof startTestTracker>[0]): Promise<TestTracker> {
-  const t = await startTestTracker(raw)
-  cleanups.push(async () => { await t.stop() })
-  return t
+  return await startTestTracker(raw, cleanups)
 }
 
 async function peer (options: Parameters<typeof createTestPeer>[0] = {}): Promise<Libp2p> {
-  const node = await createTestPeer(options)
-  await node.start()
-  cleanups.push(async () => { await node.stop() })
-  return node
+  return await startTestPeer(options, cleanups)
 }
 
 async function randomPeerId (): Promise<string> {

@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { MAX_AGENT_LENGTH, MAX_PROTOCOL_LENGTH, MAX_PROTOCOLS, sanitizeAgentVersion, sanitizeProtocols } from '../../src/tracker/sanitize.js'
 import { startCliTracker, startTestTracker } from '../support/tracker.js'
 import { parseExposition, sumOf, valueOf } from '../support/exposition.js'
-import { createTestPeer } from '../support/peers.js'
+import { createTestPeer, startTestPeer } from '../support/peers.js'
 import { waitFor } from '../support/wait.js'
 import { lintFindings } from '../support/promtool.js'
 import type { TestTracker } from '../support/tracker.js'
@@ -28,16 +28,11 @@ afterEach(async () => {
 })
 
 async function tracker (raw: Parameters<typeof startTestTracker>[0] = {}): Promise<TestTracker> {
-  const t = await startTestTracker({ 'web.disable-exporter-metrics': true, ...raw })
-  cleanups.push(async () => { await t.stop() })
-  return t
+  return await startTestTracker({ 'web.disable-exporter-metrics': true, ...raw }, cleanups)
 }
 
 async function peer (options: Parameters<typeof createTestPeer>[0] = {}): Promise<Libp2p> {
-  const node = await createTestPeer({ listen: false, ...options })
-  await node.start()
-  cleanups.push(async () => { await node.stop() })
-  return node
+  return await startTestPeer({ listen: false, ...options }, cleanups)
 }
 
 async function lintClean (url: string): Promise<void> {

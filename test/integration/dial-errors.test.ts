@@ -22,7 +22,7 @@ afterEach(async () => {
   await Promise.all(stoppers.splice(0).map(async stop => { await stop() }))
 })
 
-async function peer (options: TestPeerOptions = {}): Promise<Libp2p> {
+async function peer (options: Parameters<typeof createTestPeer>[0] = {}): Promise<Libp2p> {
   const node = await createTestPeer(options)
   await node.start()
   stoppers.push(async () => { await node.stop() })
@@ -128,9 +128,7 @@ describe('dial errors of real libp2p dials', () => {
 })
 
 async function tracker (raw: Parameters<typeof startTestTracker>[0] = {}): Promise<TestTracker> {
-  const t = await startTestTracker(raw)
-  stoppers.push(async () => { await t.stop() })
-  return t
+  return await startTestTracker(raw, stoppers)
 }
 
 const dials = (m: Exposition): { success: number | undefined, failure: number | undefined } =>

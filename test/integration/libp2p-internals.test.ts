@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { INSIGHT_METRICS, METRICS } from '../../src/index.js'
 import { dhtRoutingTableSize, hasStoreIterator } from '../../src/service/libp2p-internals.js'
 import { parseExposition, valueOf } from '../support/exposition.js'
-import { createServiceNode, createTestPeer } from '../support/peers.js'
+import { createServiceNode, createTestPeer, startTestPeer } from '../support/peers.js'
 import { waitFor } from '../support/wait.js'
 import type { PeerTracker } from '../../src/index.js'
 import type { Libp2p } from '@libp2p/interface'
@@ -35,10 +35,7 @@ async function serviceNode (registry: Registry, dht: boolean): Promise<Node> {
 }
 
 async function peer (options: Parameters<typeof createTestPeer>[0] = {}): Promise<Libp2p> {
-  const p = await createTestPeer(options)
-  await p.start()
-  stoppers.push(async () => { await p.stop() })
-  return p
+  return await startTestPeer(options, stoppers)
 }
 
 describe('libp2p internals the peerTracker service relies on', () => {

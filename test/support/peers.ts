@@ -67,6 +67,18 @@ export async function createTestPeer (options: TestPeerOptions = {}): Promise<Li
 }
 
 /**
+ * createTestPeer, with a do-nothing handler for each of `protocols`, started; its stop goes
+ * into `cleanups` (the test file's list, run after each test).
+ */
+export async function startTestPeer (options: TestPeerOptions, cleanups: Array<() => Promise<unknown>>, protocols: string[] = []): Promise<Libp2p> {
+  const node = await createTestPeer(options)
+  for (const protocol of protocols) await node.handle(protocol, () => {})
+  await node.start()
+  cleanups.push(async () => { await node.stop() })
+  return node
+}
+
+/**
  * A user's node with the peerTracker service (TCP, Noise, yamux, identify, ping, and a DHT
  * server when asked), created stopped: the test starts it.
  */

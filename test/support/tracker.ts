@@ -39,7 +39,8 @@ export interface TestTracker extends RunningTracker {
   scrape: () => Promise<Exposition>
 }
 
-export async function startTestTracker (raw: RawConfig = {}): Promise<TestTracker> {
+/** Starts the tracker in this process; with `cleanups` (the test file's list), its stop goes there. */
+export async function startTestTracker (raw: RawConfig = {}, cleanups?: Array<() => Promise<unknown>>): Promise<TestTracker> {
   const config = buildConfig({
     'web.listen-address': '127.0.0.1:0',
     'p2p.listen': ['/ip4/127.0.0.1/tcp/0'],
@@ -54,6 +55,7 @@ export async function startTestTracker (raw: RawConfig = {}): Promise<TestTracke
   const sink = new PassThrough()
   sink.on('data', (chunk: Buffer) => { text += chunk.toString('utf8') })
   const running = await startTracker(config, createLogger(config.log, sink))
+  cleanups?.push(async () => { await running.stop() })
   const url = `http://127.0.0.1:${running.http.port}`
   return {
     ...running,
