@@ -134,7 +134,10 @@ export interface ToolOptions {
 /** Runs a command to completion and reports its exit code and output; never throws for a non-zero exit. */
 export async function runTool (command: string, args: readonly string[], options: ToolOptions = {}): Promise<ToolResult> {
   const child = startChild(command, args, { name: command, cwd: options.cwd, env: options.env, stdin: options.stdin === undefined ? 'ignore' : 'pipe' })
-  if (options.stdin !== undefined) child.process.stdin?.end(options.stdin)
+  if (options.stdin !== undefined) {
+    child.process.stdin?.on('error', () => {}) // a tool that exits without reading it all: its exit code tells
+    child.process.stdin?.end(options.stdin)
+  }
   const timeoutMs = options.timeoutMs ?? 20_000
   const timer = Number.isFinite(timeoutMs) ? setTimeout(() => { void child.stop() }, timeoutMs) : undefined
   const exit = await child.exited
