@@ -28,7 +28,7 @@ import { SERVER_POLL, waitFor } from '../support/wait.js'
 import { startWebhookReceiver, type WebhookReceiver } from '../support/stack/webhook.js'
 import { readYaml } from '../support/stack/yaml.js'
 import { REPO_ROOT } from '../support/stack/paths.js'
-import { MONITORING_SERIES } from './exported-metrics.js'
+import { MONITORING_SERIES } from '../support/stack/exported-metrics.js'
 
 const TIME_SCALE = 1 / 30
 
