@@ -11,7 +11,7 @@ import { METRICS } from '../../src/metrics/definitions.js'
 import { runCli, runCliToExit, startTestTracker } from '../support/tracker.js'
 import { parseExposition, valueOf } from '../support/exposition.js'
 import { waitFor } from '../support/wait.js'
-import { imbalance, trackerTotalsWhenSettled } from '../support/swarm-accuracy.js'
+import { imbalance, trackerTotalsWhenSettled } from '../support/accuracy.js'
 import type { GroundTruth } from '../../src/swarm/index.js'
 import type { CliRun } from '../support/tracker.js'
 

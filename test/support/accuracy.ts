@@ -1,5 +1,5 @@
 /**
- * Shared by the swarm tests: a scraper that reads the tracker's /metrics over HTTP in a loop
+ * Shared by the swarm and fault tests: a scraper that reads the tracker's /metrics over HTTP in a loop
  * and checks the invariant connects - disconnects == connected at every scrape, and the
  * comparison of the tracker's final counters with the swarm's ground truth.
  */
