@@ -7,9 +7,12 @@
 import { connect } from 'node:net'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from 'vitest'
-import { faultEnv, freePort, runCli, runCliToExit, startCliTracker, statusOf } from '../support/cli.js'
-import { createTestPeer, waitFor } from '../support/peers.js'
-import type { CliRun } from '../support/cli.js'
+import { faultEnv, runCli, runCliToExit, startCliTracker } from '../support/tracker.js'
+import { freePort } from '../support/ports.js'
+import { statusOf } from '../support/http.js'
+import { createTestPeer } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
+import type { CliRun } from '../support/tracker.js'
 import type { Libp2p } from '@libp2p/interface'
 
 const cleanups: Array<() => Promise<unknown>> = []
@@ -18,7 +21,7 @@ afterEach(async () => {
 })
 
 function killAtEnd (run: CliRun): CliRun {
-  cleanups.push(async () => { if (run.process.exitCode === null && run.process.signalCode === null) { run.process.kill('SIGKILL'); await run.exited } })
+  cleanups.push(run.kill)
   return run
 }
 

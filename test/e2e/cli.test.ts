@@ -12,11 +12,12 @@ import { DEFAULTS } from '../../src/config/config.js'
 import { envName } from '../../src/config/parse.js'
 import { FLAGS } from '../../src/cli/flags.js'
 import { METRICS } from '../../src/metrics/definitions.js'
-import { startCliTracker, runCliToExit } from '../support/cli.js'
+import { startCliTracker, runCliToExit } from '../support/tracker.js'
 import { parseExposition, samplesOf, sumOf, valueOf } from '../support/exposition.js'
-import { createTestPeer, waitFor } from '../support/peers.js'
+import { createTestPeer, startTestPeer } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
 import { lintFindings, parseOpenMetrics, promtool } from '../support/promtool.js'
-import type { CliRun } from '../support/cli.js'
+import type { CliRun } from '../support/tracker.js'
 import type { Exposition } from '../support/exposition.js'
 import type { Libp2p } from '@libp2p/interface'
 import type { AddressInfo } from 'node:net'
@@ -27,15 +28,12 @@ afterEach(async () => {
 })
 
 async function peer (options: Parameters<typeof createTestPeer>[0] = {}): Promise<Libp2p> {
-  const node = await createTestPeer(options)
-  await node.start()
-  cleanups.push(async () => { await node.stop() })
-  return node
+  return await startTestPeer(options, cleanups)
 }
 
 async function tracker (args: string[], env: Record<string, string> = {}): Promise<Awaited<ReturnType<typeof startCliTracker>>> {
   const run = await startCliTracker(args, env)
-  cleanups.push(async () => { if (run.process.exitCode === null) { run.process.kill('SIGKILL'); await run.exited } })
+  cleanups.push(run.kill)
   return run
 }
 

@@ -10,8 +10,10 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, describe, expect, it } from 'vitest'
 import { sumOf, valueOf } from '../support/exposition.js'
-import { createTestPeer, waitFor } from '../support/peers.js'
+import { createTestPeer, startTestPeer } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
 import { startTestTracker } from '../support/tracker.js'
+import { watchScrapes, type ScrapeWatch } from '../support/accuracy.js'
 import type { Exposition } from '../support/exposition.js'
 import type { TestTracker } from '../support/tracker.js'
 import type { Libp2p } from '@libp2p/interface'
@@ -23,16 +25,11 @@ afterEach(async () => {
 })
 
 async function tracker (raw: Parameters<typeof startTestTracker>[0]): Promise<TestTracker> {
-  const t = await startTestTracker(raw)
-  cleanups.push(async () => { await t.stop() })
-  return t
+  return await startTestTracker(raw, cleanups)
 }
 
 async function peer (options: Parameters<typeof createTestPeer>[0] = {}): Promise<Libp2p> {
-  const node = await createTestPeer(options)
-  await node.start()
-  cleanups.push(async () => { await node.stop() })
-  return node
+  return await startTestPeer(options, cleanups)
 }
 
 async function randomPeerId (): Promise<string> {
@@ -56,28 +53,10 @@ async function closedPort (): Promise<number> {
  * Scrapes in a loop and checks the invariant at every scrape; `violations` lists any scrape
  * where it did not hold. The tracker's state is read in one synchronous pass per scrape.
  */
-function watchInvariant (t: TestTracker): { scrapes: () => number, violations: string[], stop: () => Promise<void> } {
-  const violations: string[] = []
-  let scrapes = 0
-  let running = true
-  const loop = (async () => {
-    while (running) {
-      let m: Exposition
-      try {
-        m = await t.scrape()
-      } catch (err) {
-        violations.push(`scrape failed: ${(err as Error).message}`)
-        continue
-      }
-      scrapes++
-      const connected = valueOf(m, 'libp2p_tracker_connected_peers') ?? NaN
-      const balance = sumOf(m, 'libp2p_tracker_peer_connects_total') - sumOf(m, 'libp2p_tracker_peer_disconnects_total')
-      if (balance !== connected) violations.push(`connects - disconnects = ${balance}, connected = ${connected}`)
-    }
-  })()
-  const stop = async (): Promise<void> => { running = false; await loop }
-  cleanups.push(stop) // stops before the tracker does (cleanups run in reverse)
-  return { scrapes: () => scrapes, violations, stop }
+function watchInvariant (t: TestTracker): ScrapeWatch {
+  const watch = watchScrapes(t, 0)
+  cleanups.push(async () => { await watch.stop() }) // stops before the tracker does (cleanups run in reverse)
+  return watch
 }
 
 function failures (t: TestTracker, peerId: string): number[] {
@@ -117,9 +96,9 @@ describe('faults', () => {
     expect(second).toBeGreaterThan(first)
     // The stalled dial gives up by libp2p's dial timeout, and is retried later.
     await waitFor('the stalled dial to time out', () => failures(t, stalling).length >= 1, 25_000)
-    await watch.stop()
-    expect(watch.violations).toEqual([])
-    expect(watch.scrapes()).toBeGreaterThan(10)
+    const seen = await watch.stop()
+    expect(seen.violations).toEqual([])
+    expect(seen.scrapes).toBeGreaterThan(10)
     // Each failure is counted by its reason: refused for the closed port, timeout for the stall.
     // (A dial is counted before its failure is logged: logged before the scrape <= counted <= logged after it + 1.)
     const refusedBefore = failures(t, refusing).length
@@ -165,8 +144,7 @@ describe('faults', () => {
     await waitFor('a refused redial', () => failures(t, peerId).length >= 1)
     await listenTcp(proxy, proxyPort)
     await waitFor('the peer to be back', () => t.tracker.connectedPeers === 1, 20_000)
-    await watch.stop()
-    expect(watch.violations).toEqual([])
+    expect((await watch.stop()).violations).toEqual([])
     const m = await t.scrape()
     expect(valueOf(m, 'libp2p_tracker_peer_connects_total', { direction: 'outbound' })).toBe(2)
     expect(valueOf(m, 'libp2p_tracker_peer_disconnects_total', { direction: 'outbound' })).toBe(1)
@@ -189,8 +167,7 @@ describe('faults', () => {
     await waitFor('all gone', () => t.tracker.connectedPeers === 0)
     await Promise.all(peers.map(async p => { await p.start(); await p.dial(addrs) }))
     await waitFor('all back', () => t.tracker.connectedPeers === 8)
-    await watch.stop()
-    expect(watch.violations).toEqual([])
+    expect((await watch.stop()).violations).toEqual([])
     const m = await t.scrape()
     expect(valueOf(m, 'libp2p_tracker_peer_connects_total', { direction: 'inbound' })).toBe(16)
     expect(valueOf(m, 'libp2p_tracker_peer_disconnects_total', { direction: 'inbound' })).toBe(8)

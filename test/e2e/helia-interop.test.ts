@@ -6,13 +6,13 @@
  */
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startCliTracker } from '../support/cli.js'
+import { startCliTracker } from '../support/tracker.js'
 import { parseExposition, samplesOf, valueOf } from '../support/exposition.js'
 import { node22 } from '../support/node22.js'
-import { runNode } from '../support/node-process.js'
-import { waitFor } from '../support/peers.js'
+import { startChild } from '../support/process.js'
+import { waitFor } from '../support/wait.js'
 import type { Exposition } from '../support/exposition.js'
-import type { NodeProcess } from '../support/node-process.js'
+import type { RunningChild } from '../support/process.js'
 
 const HELIA_PEER = fileURLToPath(new URL('../support/helia-peer.mjs', import.meta.url))
 
@@ -21,13 +21,13 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map(async fn => await fn()))
 })
 
-function startHelia (binary: string, target: string): NodeProcess {
-  const helia = runNode(binary, [HELIA_PEER, target])
+function startHelia (binary: string, target: string): RunningChild {
+  const helia = startChild(binary, [HELIA_PEER, target], { stdin: 'pipe' })
   cleanups.push(helia.kill)
   return helia
 }
 
-function events (helia: NodeProcess): Array<{ event: string, peerId?: string }> {
+function events (helia: RunningChild): Array<{ event: string, peerId?: string }> {
   return helia.stdout().split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l) as { event: string, peerId?: string })
 }
 
@@ -41,7 +41,7 @@ describe('a Helia 7 node dialling the CLI', () => {
   it('is counted, classified as helia after identify, and its disconnect counted when it stops', async () => {
     const binary = await node22()
     const tracker = await startCliTracker([])
-    cleanups.push(async () => { if (tracker.process.exitCode === null) { tracker.process.kill('SIGKILL'); await tracker.exited } })
+    cleanups.push(tracker.kill)
     const target = tracker.listenAddrs[0]
     expect(target).toBeDefined()
 
@@ -67,7 +67,7 @@ describe('a Helia 7 node dialling the CLI', () => {
     // The one per-peer series names Helia's peer ID.
     expect(samplesOf(m, 'libp2p_tracker_peer_connection_duration_seconds').map(s => s.labels.peer_id)).toEqual([heliaPeerId])
 
-    helia.child.stdin?.write('stop\n')
+    helia.process.stdin?.write('stop\n')
     expect(await helia.exitWithin(30_000)).toBe(0)
     expect(events(helia).map(e => e.event)).toEqual(['started', 'connected', 'stopped'])
 

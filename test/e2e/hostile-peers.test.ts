@@ -9,19 +9,15 @@
  */
 import { readFile } from 'node:fs/promises'
 import { connect } from 'node:net'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPair, publicKeyToProtobuf } from '@libp2p/crypto/keys'
-import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MAX_AGENT_LENGTH, MAX_PROTOCOL_LENGTH, MAX_PROTOCOLS, sanitizeAgentVersion, sanitizeProtocols } from '../../src/tracker/sanitize.js'
-import { startCliTracker } from '../support/cli.js'
+import { startCliTracker, startTestTracker } from '../support/tracker.js'
 import { parseExposition, sumOf, valueOf } from '../support/exposition.js'
-import { createTestPeer, waitFor } from '../support/peers.js'
+import { createTestPeer, startTestPeer } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
 import { lintFindings } from '../support/promtool.js'
-import { startTestTracker } from '../support/tracker.js'
 import type { TestTracker } from '../support/tracker.js'
 import type { IdentifyResult, Libp2p, PrivateKey, Stream } from '@libp2p/interface'
 import { HeapProbe, inspectorUrl } from '../../bench/heap-probe.js'
@@ -32,16 +28,11 @@ afterEach(async () => {
 })
 
 async function tracker (raw: Parameters<typeof startTestTracker>[0] = {}): Promise<TestTracker> {
-  const t = await startTestTracker({ 'web.disable-exporter-metrics': true, ...raw })
-  cleanups.push(async () => { await t.stop() })
-  return t
+  return await startTestTracker({ 'web.disable-exporter-metrics': true, ...raw }, cleanups)
 }
 
 async function peer (options: Parameters<typeof createTestPeer>[0] = {}): Promise<Libp2p> {
-  const node = await createTestPeer({ listen: false, ...options })
-  await node.start()
-  cleanups.push(async () => { await node.stop() })
-  return node
+  return await startTestPeer({ listen: false, ...options }, cleanups)
 }
 
 async function lintClean (url: string): Promise<void> {
@@ -121,13 +112,7 @@ function invalidUtf8 (text: string, length: number): Uint8Array {
  */
 async function craftedIdentifyPeer (): Promise<{ node: Libp2p, messages: Uint8Array[] }> {
   const privateKey: PrivateKey = await generateKeyPair('Ed25519')
-  const node = await createLibp2p({
-    privateKey,
-    addresses: { listen: [] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()]
-  })
+  const node = await createTestPeer({ privateKey, listen: false, noStandardServices: true })
   const messages = Array.from({ length: IDENTIFY_MAX_MESSAGES }, (_, i) => fullIdentifyMessage(String(i), i > 0
     ? []
     : [
@@ -170,7 +155,7 @@ describe('hostile peers', () => {
     // The inbound rate limit (per IP and second) is set high: all 20 peers dial from 127.0.0.1.
     const run = await startCliTracker(['--p2p.bootstrap=', '--p2p.inbound-connection-threshold=100000', '--p2p.max-incoming-pending-connections=100'],
       { NODE_OPTIONS: '--inspect=127.0.0.1:0' })
-    cleanups.push(async () => { if (run.process.exitCode === null) { run.process.kill('SIGKILL'); await run.exited } })
+    cleanups.push(run.kill)
     const probe = await HeapProbe.connect(inspectorUrl(run.stderr()) as string)
     cleanups.push(async () => { await probe.close() })
     /** Retained memory: the lower of two post-GC readings (a GC may finish work the first one started). */

@@ -6,7 +6,6 @@
  * writer that opens the final name and writes it in place: ~10% of kills leave it truncated,
  * so 32 kills catch it nearly every run.
  */
-import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { describe, expect, it } from 'vitest'
 import { loadOrCreateIdentity } from '../../src/p2p/identity.js'
+import { startChild } from '../support/process.js'
 
 const WRITER = fileURLToPath(new URL('../support/identity-writer.mjs', import.meta.url))
 /** Kills in all, and writers running at once (each killed at its own random moment). */
@@ -22,17 +22,14 @@ const CONCURRENT = 4
 
 /** Starts the writer, lets it run for a random moment after it is ready, SIGKILLs it. */
 async function runAndKill (dir: string, prefix: string): Promise<void> {
-  const child = spawn(process.execPath, [WRITER, dir, prefix], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stderr = ''
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8') })
-  const exited = new Promise<NodeJS.Signals | null>(resolve => child.on('exit', (_code, signal) => { resolve(signal) }))
+  const writer = startChild(process.execPath, [WRITER, dir, prefix])
   await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => { if (chunk.toString('utf8').includes('ready')) resolve() })
-    void exited.then(() => { reject(new Error(`the writer exited before it was killed: ${stderr}`)) })
+    writer.process.stdout?.on('data', (chunk: Buffer) => { if (chunk.toString('utf8').includes('ready')) resolve() })
+    void writer.exited.then(() => { reject(new Error(`the writer exited before it was killed: ${writer.stderr()}`)) })
   })
   await new Promise(resolve => setTimeout(resolve, Math.random() * 40)) // a random moment, not a settle
-  child.kill('SIGKILL')
-  expect(await exited).toBe('SIGKILL')
+  writer.process.kill('SIGKILL')
+  expect((await writer.exited).signal).toBe('SIGKILL')
 }
 
 describe('the identity file', () => {

@@ -6,24 +6,22 @@
  * by itself once it has stopped its node. A TypeScript consumer compiles against the packed types.
  * One packed install serves every case in this file.
  */
-import { execFile } from 'node:child_process'
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { parseExposition, samplesOf, sumOf, valueOf } from '../support/exposition.js'
 import { node22 } from '../support/node22.js'
-import { runNode } from '../support/node-process.js'
-import { createTestPeer, waitFor } from '../support/peers.js'
+import { runTool, runToolOrFail, startChild } from '../support/process.js'
+import { createTestPeer } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
 import { lintFindings } from '../support/promtool.js'
 import type { Exposition } from '../support/exposition.js'
-import type { NodeProcess } from '../support/node-process.js'
+import type { RunningChild } from '../support/process.js'
 import type { Libp2p } from '@libp2p/interface'
 
-const run = promisify(execFile)
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
 const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc')
 
@@ -42,7 +40,7 @@ beforeAll(async () => {
   app = join(work, 'app')
   // --ignore-scripts: pack the dist/ this run built (npm test builds first) instead of letting
   // prepack rebuild it under the feet of other test files that run the CLI from dist/ meanwhile.
-  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO, timeout: 60_000 })
+  const { stdout } = await runToolOrFail('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO, timeoutMs: 60_000 })
   const [packed] = JSON.parse(stdout) as Array<{ filename: string, files: Array<{ path: string }> }>
   if (packed === undefined) throw new Error(`npm pack printed no package: ${stdout}`)
   packedFiles = packed.files.map(f => f.path)
@@ -57,7 +55,7 @@ beforeAll(async () => {
   // Every dependency is in npm's cache from the repo's own install. --omit=peer leaves out the
   // React Native packages that Helia's WebRTC transport declares as optional peers (half the
   // install's size and time); a Node app does not load them.
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--omit=peer', '--loglevel=error'], { cwd: app, timeout: 240_000 })
+  await runToolOrFail('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--omit=peer', '--loglevel=error'], { cwd: app, timeoutMs: 240_000 })
   for (const example of await readdir(join(REPO, 'examples'))) {
     if (example.endsWith('.mjs')) await copyFile(join(REPO, 'examples', example), join(app, example))
   }
@@ -80,13 +78,13 @@ async function startPeer (): Promise<Libp2p> {
 }
 
 interface RunningExample {
-  process: NodeProcess
+  run: RunningChild
   listenAddrs: string[]
   metricsUrl: string
 }
 
 async function startExample (binary: string, script: string): Promise<RunningExample> {
-  const example = runNode(binary, [script], { cwd: app, env: { PATH: process.env.PATH ?? '' } })
+  const example = startChild(binary, [script], { cwd: app, env: { PATH: process.env.PATH ?? '' }, stdin: 'pipe' })
   cleanups.push(example.kill)
   await waitFor(`${script} to print where it serves metrics`, () => {
     if (example.exitedYet()) throw new Error(`${script} exited early: ${example.output()}`)
@@ -94,7 +92,7 @@ async function startExample (binary: string, script: string): Promise<RunningExa
   }, 60_000)
   const listenAddrs = [...example.stdout().matchAll(/^listening on (\S+)$/gm)].map(m => m[1] ?? '')
   const metricsUrl = /^metrics at (\S+)$/m.exec(example.stdout())?.[1] ?? ''
-  return { process: example, listenAddrs, metricsUrl }
+  return { run: example, listenAddrs, metricsUrl }
 }
 
 async function scrape (url: string): Promise<{ text: string, exposition: Exposition }> {
@@ -148,9 +146,9 @@ async function exerciseExample (binary: string, script: string): Promise<void> {
   expect(samplesOf(m, 'libp2p_tracker_peer_connection_duration_seconds').map(s => s.labels.peer_id)).toEqual([ids[2]])
   expect(await lintFindings(trackerPart(text))).toEqual([])
 
-  example.process.child.kill('SIGINT')
-  expect(await example.process.exitWithin(30_000)).toBe(0)
-  expect(example.process.stdout()).toMatch(/^stopped$/m)
+  example.run.process.kill('SIGINT')
+  expect(await example.run.exitWithin(30_000)).toBe(0)
+  expect(example.run.stdout()).toMatch(/^stopped$/m)
 }
 
 describe('the packed package installed in an app outside the repo', () => {
@@ -160,14 +158,14 @@ describe('the packed package installed in an app outside the repo', () => {
     }
     expect(packedFiles.filter(f => f.startsWith('src/') || f.startsWith('test/'))).toEqual([])
     const installed = join(app, 'node_modules', 'libp2p-peer-tracker')
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', `
+    const { stdout } = await runToolOrFail(process.execPath, ['--input-type=module', '-e', `
       const entry = import.meta.resolve('libp2p-peer-tracker')
       const { peerTracker } = await import('libp2p-peer-tracker')
-      console.log(JSON.stringify({ entry, factory: typeof peerTracker }))`], { cwd: app })
+      console.log(JSON.stringify({ entry, factory: typeof peerTracker }))`], { cwd: app, timeoutMs: Infinity })
     const { entry, factory } = JSON.parse(stdout) as { entry: string, factory: string }
     expect(fileURLToPath(entry)).toBe(join(installed, 'dist', 'index.js'))
     expect(factory).toBe('function')
-    const version = await run(join(app, 'node_modules', '.bin', 'libp2p-peer-tracker'), ['--version'], { cwd: app })
+    const version = await runToolOrFail(join(app, 'node_modules', '.bin', 'libp2p-peer-tracker'), ['--version'], { cwd: app, timeoutMs: Infinity })
     expect(version.stdout.trim()).toBe((JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string }).version)
   }, 60_000)
 
@@ -186,8 +184,8 @@ describe('the packed package installed in an app outside the repo', () => {
       files: ['consumer.ts']
     }, null, 2))
     await writeFile(join(app, 'consumer.ts'), CONSUMER)
-    const tsc = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: app, timeout: 120_000 }).catch((err: { stdout?: string, stderr?: string }) => err)
-    expect(`${tsc.stdout ?? ''}${tsc.stderr ?? ''}`).toBe('')
+    const tsc = await runTool(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: app, timeoutMs: 120_000 })
+    expect(tsc.output).toBe('')
   }, 120_000)
 
   it('runs the plain js-libp2p example: exact counts in its registry, promtool-clean, exits by itself', async () => {

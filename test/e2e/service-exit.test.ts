@@ -3,25 +3,22 @@
  * process whose node stopped exits by itself (test/support/service-node-exit.mjs, run on the
  * built package as a user's app runs it).
  */
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { startChild } from '../support/process.js'
 
 const APP = fileURLToPath(new URL('../support/service-node-exit.mjs', import.meta.url))
 const EXIT_WITHIN_MS = 45_000
 
 describe('a process with the peerTracker service', () => {
   it('exits by itself after its node stopped, with a peer connected, pinged and swept before', { timeout: EXIT_WITHIN_MS + 15_000 }, async () => {
-    const child = spawn(process.execPath, [APP], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-    const exit = await new Promise<{ code: number | null, timedOut: boolean }>(resolve => {
-      const timer = setTimeout(() => { child.kill('SIGKILL'); resolve({ code: null, timedOut: true }) }, EXIT_WITHIN_MS)
-      child.on('exit', (code) => { clearTimeout(timer); resolve({ code, timedOut: false }) })
-    })
-    expect(exit, `stdout: ${stdout}\nstderr: ${stderr}`).toEqual({ code: 0, timedOut: false })
+    const app = startChild(process.execPath, [APP])
+    const exit = await app.exitWithin(EXIT_WITHIN_MS).then(
+      (code) => ({ code, timedOut: false }),
+      async () => { await app.kill(); return { code: null, timedOut: true } })
+    if (!exit.timedOut) await app.closed // all of its output read
+    const stdout = app.stdout()
+    expect(exit, `stdout: ${stdout}\nstderr: ${app.stderr()}`).toEqual({ code: 0, timedOut: false })
     const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { connected: number, status: { connectedPeers: number, peerDisconnects: number }, shutdownCloses: number, registered: number, stopped: boolean }
     expect(result.connected).toBe(1)
     expect(result.stopped).toBe(true)

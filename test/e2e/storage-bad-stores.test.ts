@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { runCliToExit, startCliTracker } from '../support/cli.js'
-import { waitFor } from '../support/peers.js'
+import { runCliToExit, startCliTracker } from '../support/tracker.js'
+import { waitFor } from '../support/wait.js'
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
 afterEach(async () => {
@@ -88,7 +88,7 @@ describe('storage: stores the tracker cannot use', () => {
   it('locked by a running tracker: the second one gets one line and exit 2; the first keeps running', async () => {
     const path = join(tempDir(), 'store')
     const first = await startCliTracker(['--p2p.bootstrap=', `--storage.path=${path}`])
-    cleanups.push(async () => { if (first.process.exitCode === null) { first.process.kill('SIGKILL'); await first.exited } })
+    cleanups.push(first.kill)
     await refused(path, /another process holds its lock/)
     const storageCommand = await runCliToExit(['storage', 'compact', `--storage.path=${path}`], {}, RUN_LIMIT_MS)
     expect(storageCommand.code).toBe(2)

@@ -14,10 +14,11 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { SEEN_FILTER_BITS, SEEN_FILTER_HASHES } from '../../src/insight/seen-peers.js'
 import { loadHistory } from '../../src/storage/history-store.js'
 import { openStore } from '../../src/storage/store.js'
-import { runCliToExit, startCliTracker } from '../support/cli.js'
+import { runCliToExit, startCliTracker } from '../support/tracker.js'
 import { parseExposition, valueOf } from '../support/exposition.js'
-import { createTestPeer, waitFor } from '../support/peers.js'
-import type { CliRun } from '../support/cli.js'
+import { createTestPeer } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
+import type { CliRun } from '../support/tracker.js'
 import type { Exposition } from '../support/exposition.js'
 import type { Libp2p } from '@libp2p/interface'
 
@@ -40,13 +41,9 @@ function tempDir (): string {
  */
 async function tracker (args: string[]): Promise<Tracker> {
   const run = await startCliTracker(['--p2p.bootstrap=', '--p2p.inbound-connection-threshold=1000', '--tracker.report-interval=0', '--log.level=debug', ...args])
-  cleanups.push(async () => { await killed(run) })
+  cleanups.push(run.kill)
   await waitFor('the first batch', () => run.logs().some(l => l.msg === 'history batch made'), 60_000)
   return run
-}
-
-async function killed (run: CliRun): Promise<void> {
-  if (run.process.exitCode === null && run.process.signalCode === null) { run.process.kill('SIGKILL'); await run.exited }
 }
 
 async function stopped (run: CliRun): Promise<void> {
@@ -198,8 +195,7 @@ describe('storage: a restart keeps history and regains peers', () => {
     })
     // Kill once a few batches with sessions in them were written, while the peers keep churning.
     await waitFor('batches with peers written', () => first.logs().filter(l => l.msg === 'history written to the store' && (l.peersWritten as number) > 0).length >= 4, 60_000)
-    first.process.kill('SIGKILL')
-    await first.exited
+    await first.kill()
     churning = false
     await Promise.all(churn)
 

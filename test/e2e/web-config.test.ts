@@ -10,10 +10,10 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { runCliToExit, startCliTracker } from '../support/cli.js'
+import { runCliToExit, startCliTracker } from '../support/tracker.js'
 import { parseExposition, valueOf } from '../support/exposition.js'
-import { waitFor } from '../support/peers.js'
-import { bcryptHash, httpsGet, makePki } from './web-support.js'
+import { waitFor } from '../support/wait.js'
+import { bcryptHash, httpsGet, makePki } from '../support/web.js'
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -22,7 +22,7 @@ afterEach(async () => {
 
 async function tracker (args: string[], env: Record<string, string> = {}): Promise<Awaited<ReturnType<typeof startCliTracker>> & { https: string }> {
   const run = await startCliTracker(['--p2p.bootstrap=', ...args], env)
-  cleanups.push(async () => { if (run.process.exitCode === null) { run.process.kill('SIGKILL'); await run.exited } })
+  cleanups.push(run.kill)
   return { ...run, https: run.url.replace('http://', 'https://') }
 }
 

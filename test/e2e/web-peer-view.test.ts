@@ -15,10 +15,11 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { CLOSE_REASONS } from '../../src/insight/close-reasons.js'
 import { openWatchedPage, launchChromium, screenshotDir } from '../support/browser.js'
-import { runCli, startCliTracker } from '../support/cli.js'
+import { runCli, startCliTracker } from '../support/tracker.js'
 import { parseExposition, valueOf } from '../support/exposition.js'
-import { createTestPeer, waitFor } from '../support/peers.js'
-import { bcryptHash, httpsGet, makePki } from './web-support.js'
+import { createTestPeer } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
+import { bcryptHash, httpsGet, makePki } from '../support/web.js'
 import type { Browser, Page } from 'playwright-core'
 import type { Libp2p } from '@libp2p/interface'
 
@@ -62,7 +63,7 @@ async function nextRefresh (page: Page): Promise<void> {
 describe('the peer view in a real browser', () => {
   it('shows the connected peers: count equal to /metrics, sorting, filtering, detail; a peer that leaves disappears', async () => {
     const run = await startCliTracker(['--p2p.bootstrap='])
-    cleanups.push(async () => { if (run.process.exitCode === null) { run.process.kill('SIGKILL'); await run.exited } })
+    cleanups.push(run.kill)
     const agents = ['kubo/0.29.0/3f0947b', 'lighthouse/v5.3.0-5c63d0a/x86_64-linux', 'js-libp2p/2.2.3 UserAgent=v20.19.0']
     const peers: Libp2p[] = []
     for (const agentVersion of agents) {
@@ -149,7 +150,7 @@ describe('the peer view in a real browser', () => {
 
   it('demo: the printed page URL shows the swarm\'s peers coming and going', async () => {
     const run = runCli(['demo', '--web.listen-address', '127.0.0.1:0', '--peers', SCREENSHOTS ? '30' : '10', ...(SCREENSHOTS ? [] : ['--time-scale', '0.1'])])
-    cleanups.push(async () => { if (run.process.exitCode === null && run.process.signalCode === null) { run.process.kill('SIGKILL'); await run.exited } })
+    cleanups.push(run.kill)
     await waitFor('the demo to print the page URL', () => /peer view\s+http:\/\/\S+\//.test(run.stdout()), 60_000)
     const url = (/peer view\s+(http:\/\/\S+\/)/.exec(run.stdout()) as RegExpExecArray)[1] as string
 
@@ -186,7 +187,7 @@ describe('the peer view in a real browser', () => {
     const file = join(dir, 'web.yml')
     writeFileSync(file, ['tls_server_config:', '  cert_file: server.crt', '  key_file: server.key', 'basic_auth_users:', `  viewer: ${bcryptHash('look')}`].join('\n'))
     const run = await startCliTracker(['--p2p.bootstrap=', `--web.config.file=${file}`, '--web.disable-peer-api'])
-    cleanups.push(async () => { if (run.process.exitCode === null) { run.process.kill('SIGKILL'); await run.exited } })
+    cleanups.push(run.kill)
     const https = run.url.replace('http://', 'https://')
     const auth = { user: 'viewer', password: 'look' }
     const peer = await createTestPeer({ listen: false })

@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { classifyDialError } from '../../src/insight/dial-errors.js'
 import { INSIGHT_METRICS as M } from '../../src/metrics/definitions.js'
 import { sumOf, valueOf } from '../support/exposition.js'
-import { createTestPeer, startSilentServer, waitFor } from '../support/peers.js'
+import { createTestPeer, startSilentServer } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
 import { scrapeUntil, startTestTracker } from '../support/tracker.js'
 import type { TestPeerOptions } from '../support/peers.js'
 import type { Exposition } from '../support/exposition.js'
@@ -21,7 +22,7 @@ afterEach(async () => {
   await Promise.all(stoppers.splice(0).map(async stop => { await stop() }))
 })
 
-async function peer (options: TestPeerOptions = {}): Promise<Libp2p> {
+async function peer (options: Parameters<typeof createTestPeer>[0] = {}): Promise<Libp2p> {
   const node = await createTestPeer(options)
   await node.start()
   stoppers.push(async () => { await node.stop() })
@@ -127,9 +128,7 @@ describe('dial errors of real libp2p dials', () => {
 })
 
 async function tracker (raw: Parameters<typeof startTestTracker>[0] = {}): Promise<TestTracker> {
-  const t = await startTestTracker(raw)
-  stoppers.push(async () => { await t.stop() })
-  return t
+  return await startTestTracker(raw, stoppers)
 }
 
 const dials = (m: Exposition): { success: number | undefined, failure: number | undefined } =>

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { valueOf } from '../support/exposition.js'
-import { createTestPeer, waitFor } from '../support/peers.js'
+import { createTestPeer, startTestPeer } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
 import { startTestTracker } from '../support/tracker.js'
 import type { TestTracker } from '../support/tracker.js'
 
@@ -16,9 +17,7 @@ afterEach(async () => {
 })
 
 async function tracker (raw: Parameters<typeof startTestTracker>[0] = {}): Promise<TestTracker> {
-  const t = await startTestTracker(raw)
-  stoppers.push(async () => { await t.stop() })
-  return t
+  return await startTestTracker(raw, stoppers)
 }
 
 describe('guarded periodic tasks and insight handlers', () => {

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { INSIGHT_METRICS as M } from '../../src/metrics/definitions.js'
 import { pingConnection } from '../../src/service/ping-connection.js'
 import { samplesOf, sumOf, valueOf } from '../support/exposition.js'
-import { createTestPeer, waitFor } from '../support/peers.js'
+import { createTestPeer, startTestPeer } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
 import { scrapeUntil, startTestTracker } from '../support/tracker.js'
 import type { Exposition } from '../support/exposition.js'
 import type { TestTracker } from '../support/tracker.js'
@@ -19,17 +20,11 @@ afterEach(async () => {
 })
 
 async function peer (options: Parameters<typeof createTestPeer>[0] = {}, protocols: string[] = []): Promise<Libp2p> {
-  const node = await createTestPeer(options)
-  for (const protocol of protocols) await node.handle(protocol, () => {})
-  await node.start()
-  stoppers.push(async () => { await node.stop() })
-  return node
+  return await startTestPeer(options, stoppers, protocols)
 }
 
 async function tracker (raw: Parameters<typeof startTestTracker>[0] = {}): Promise<TestTracker> {
-  const t = await startTestTracker(raw)
-  stoppers.push(async () => { await t.stop() })
-  return t
+  return await startTestTracker(raw, stoppers)
 }
 
 async function getJson (url: string): Promise<{ status: number, body: any }> {

@@ -5,19 +5,13 @@
  * "tells local from remote closes although libp2p's close event does not".)
  */
 import '../../src/runtime/node-shims.js'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
-import { createLibp2p } from 'libp2p'
 import { Registry } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
-import { INSIGHT_METRICS, METRICS, peerTracker } from '../../src/index.js'
+import { INSIGHT_METRICS, METRICS } from '../../src/index.js'
 import { dhtRoutingTableSize, hasStoreIterator } from '../../src/service/libp2p-internals.js'
 import { parseExposition, valueOf } from '../support/exposition.js'
-import { createTestPeer, waitFor } from '../support/peers.js'
+import { createServiceNode, createTestPeer, startTestPeer } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
 import type { PeerTracker } from '../../src/index.js'
 import type { Libp2p } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
@@ -35,29 +29,13 @@ function componentsOf (node: Libp2p): Record<string, unknown> & { connectionMana
 }
 
 async function serviceNode (registry: Registry, dht: boolean): Promise<Node> {
-  const node = await createLibp2p({
-    start: false,
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionManager: { inboundConnectionThreshold: 1000 },
-    services: {
-      identify: identify(),
-      ping: ping(),
-      ...(dht ? { dht: kadDHT({ clientMode: false, peerInfoMapper: passthroughMapper }) } : {}),
-      peerTracker: peerTracker({ registry, rttSampleIntervalMs: 0 })
-    }
-  }) as unknown as Node
+  const node = await createServiceNode({ registry, rttSampleIntervalMs: 0 }, { dht })
   stoppers.push(async () => { await node.stop() })
   return node
 }
 
 async function peer (options: Parameters<typeof createTestPeer>[0] = {}): Promise<Libp2p> {
-  const p = await createTestPeer(options)
-  await p.start()
-  stoppers.push(async () => { await p.stop() })
-  return p
+  return await startTestPeer(options, stoppers)
 }
 
 describe('libp2p internals the peerTracker service relies on', () => {

@@ -7,7 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ALL_METRICS } from '../../src/metrics/definitions.js'
 import { parseExposition } from '../support/exposition.js'
-import { createTestPeer, waitFor } from '../support/peers.js'
+import { createTestPeer } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
 import { startTestTracker } from '../support/tracker.js'
 
 const stoppers: Array<() => Promise<void>> = []

@@ -5,17 +5,12 @@
  * exposition of the same state, registered once per registry and removed at stop.
  */
 import '../../src/runtime/node-shims.js'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
-import { ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
-import { createLibp2p } from 'libp2p'
 import { Counter, Registry, register as globalRegistry } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ALL_METRICS, INSIGHT_METRICS, METRICS, METRIC_NAMES, peerTracker } from '../../src/index.js'
+import { ALL_METRICS, INSIGHT_METRICS, METRICS, METRIC_NAMES } from '../../src/index.js'
 import { parseExposition, samplesOf, valueOf } from '../support/exposition.js'
-import { createTestPeer, waitFor } from '../support/peers.js'
+import { createServiceNode, createTestPeer } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
 import { lintFindings, parseOpenMetrics } from '../support/promtool.js'
 import type { PeerTracker, PeerTrackerInit } from '../../src/index.js'
 import type { Libp2p } from '@libp2p/interface'
@@ -30,15 +25,7 @@ type ServiceNode = Libp2p<{ peerTracker: PeerTracker }>
 
 /** A user's node: TCP, Noise, yamux, identify, ping and the peerTracker service. */
 async function serviceNode (init: PeerTrackerInit): Promise<ServiceNode> {
-  const node = await createLibp2p({
-    start: false,
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionManager: { inboundConnectionThreshold: 1000 },
-    services: { identify: identify(), ping: ping(), peerTracker: peerTracker(init) }
-  })
+  const node = await createServiceNode(init)
   stoppers.push(async () => { await node.stop() })
   return node
 }

@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { METRICS } from '../../src/metrics/definitions.js'
 import { sumOf, valueOf } from '../support/exposition.js'
-import { createTestPeer, waitFor } from '../support/peers.js'
+import { createTestPeer, startTestPeer } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
 import { scrapeUntil, startTestTracker } from '../support/tracker.js'
 import type { Exposition } from '../support/exposition.js'
 import type { TestTracker } from '../support/tracker.js'
@@ -18,16 +19,11 @@ afterEach(async () => {
 })
 
 async function peer (options: Parameters<typeof createTestPeer>[0] = {}): Promise<Libp2p> {
-  const node = await createTestPeer(options)
-  await node.start()
-  stoppers.push(async () => { await node.stop() })
-  return node
+  return await startTestPeer(options, stoppers)
 }
 
 async function tracker (raw: Parameters<typeof startTestTracker>[0] = {}): Promise<TestTracker> {
-  const t = await startTestTracker(raw)
-  stoppers.push(async () => { await t.stop() })
-  return t
+  return await startTestTracker(raw, stoppers)
 }
 
 function connectionLabels (direction: string, muxer: string): Record<string, string> {

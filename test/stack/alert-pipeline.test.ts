@@ -19,16 +19,16 @@
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestAlertmanager, type TestAlertmanager } from './support/alertmanager.js'
-import { dashboardQueries, readDashboard, withVariables } from './support/dashboard.js'
-import { freePort } from './support/ports.js'
-import { instantQuery, loadedRules, startTestPrometheus, TRACKER_JOB, type TestPrometheus } from './support/prometheus.js'
-import type { RuleFile } from './support/rule-scaling.js'
-import { waitFor } from './support/wait.js'
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook.js'
-import { readYaml } from './support/yaml.js'
-import { REPO_ROOT } from './support/paths.js'
-import { MONITORING_SERIES } from './exported-metrics.js'
+import { startTestAlertmanager, type TestAlertmanager } from '../support/stack/alertmanager.js'
+import { dashboardQueries, readDashboard, withVariables } from '../support/stack/dashboard.js'
+import { freePort } from '../support/ports.js'
+import { instantQuery, loadedRules, startTestPrometheus, TRACKER_JOB, type TestPrometheus } from '../support/stack/prometheus.js'
+import type { RuleFile } from '../support/stack/rule-scaling.js'
+import { SERVER_POLL, waitFor } from '../support/wait.js'
+import { startWebhookReceiver, type WebhookReceiver } from '../support/stack/webhook.js'
+import { readYaml } from '../support/stack/yaml.js'
+import { REPO_ROOT } from '../support/stack/paths.js'
+import { MONITORING_SERIES } from '../support/stack/exported-metrics.js'
 
 const TIME_SCALE = 1 / 30
 
@@ -68,7 +68,7 @@ describe('Prometheus with the project rules', () => {
       const loaded = await loadedRules(prometheus.url)
       const rules = loaded.flatMap((g) => g.rules)
       return rules.length > 0 && rules.every((r) => !r.lastEvaluation.startsWith('0001-')) ? loaded : undefined
-    })
+    }, SERVER_POLL)
     const rules = groups.flatMap((g) => g.rules)
     expect(rules.map((r) => r.name).sort()).toEqual(expected.sort())
     for (const rule of rules) expect({ rule: rule.name, health: rule.health, error: rule.lastError ?? '' }).toEqual({ rule: rule.name, health: 'ok', error: '' })
@@ -89,7 +89,7 @@ describe('Prometheus with the project rules', () => {
       labels.alertname === 'LibP2PTrackerTargetDown' && labels.instance === instance
 
     const firing = await waitFor('LibP2PTrackerTargetDown to reach the webhook', () =>
-      webhook.alerts().find((a) => a.status === 'firing' && isTargetDown(a.labels)), { timeoutMs: 30_000 })
+      webhook.alerts().find((a) => a.status === 'firing' && isTargetDown(a.labels)), { ...SERVER_POLL, timeoutMs: 30_000 })
     expect(firing.labels).toMatchObject({ job: TRACKER_JOB, severity: 'critical' })
     expect(firing.annotations.summary).toBe(`Tracker ${instance} cannot be scraped`)
     expect(firing.annotations.description).toContain('(up = 0)')
@@ -101,7 +101,7 @@ describe('Prometheus with the project rules', () => {
     await new Promise<void>((resolve) => target?.listen(targetPort, '127.0.0.1', resolve))
 
     const resolved = await waitFor('LibP2PTrackerTargetDown to be resolved at the webhook', () =>
-      webhook.alerts().find((a) => a.status === 'resolved' && isTargetDown(a.labels)), { timeoutMs: 30_000 })
+      webhook.alerts().find((a) => a.status === 'resolved' && isTargetDown(a.labels)), { ...SERVER_POLL, timeoutMs: 30_000 })
     expect(resolved.startsAt).toBe(firing.startsAt)
     const up = await instantQuery(prometheus.url, `up{job="${TRACKER_JOB}"}`)
     expect(up.map((s) => s.value[1])).toEqual(['1'])
@@ -110,7 +110,7 @@ describe('Prometheus with the project rules', () => {
   it('sends the Watchdog to its own receiver, and keeps the pipeline alerts quiet while all is well', async () => {
     const watchdog = await waitFor('LibP2PTrackerWatchdog to reach the webhook', () =>
       webhook.notifications.find((n) => n.status === 'firing' && n.alerts.some((a) => a.labels.alertname === 'LibP2PTrackerWatchdog')),
-    { timeoutMs: 30_000 })
+    { ...SERVER_POLL, timeoutMs: 30_000 })
     expect(watchdog.receiver).toBe('watchdog')
     expect(watchdog.alerts.map((a) => a.labels)).toEqual([{ alertname: 'LibP2PTrackerWatchdog', severity: 'none' }])
     // No other alert goes to that receiver, and the Watchdog goes nowhere else.
@@ -122,14 +122,14 @@ describe('Prometheus with the project rules', () => {
     const up = await waitFor('Prometheus to scrape itself and Alertmanager', async () => {
       const samples = await instantQuery(prometheus.url, 'up{job=~"prometheus|alertmanager"}')
       return samples.length === 2 ? samples : undefined
-    })
+    }, SERVER_POLL)
     expect(Object.fromEntries(up.map((s) => [s.metric.job, s.value[1]]))).toEqual({ prometheus: '1', alertmanager: '1' })
     // Every self-metric the pipeline alerts read exists, with the labels they aggregate by.
     for (const name of MONITORING_SERIES) {
       const series = await waitFor(`${name} to be scraped`, async () => {
         const found = await instantQuery(prometheus.url, name)
         return found.length > 0 ? found : undefined
-      })
+      }, SERVER_POLL)
       if (name.startsWith('alertmanager_notifications')) expect(series.map((s) => s.metric.integration), name).toContain('webhook')
       if (name === 'prometheus_rule_evaluation_failures_total') expect(series.map((s) => s.metric.rule_group), name).toContain(`${prometheus.ruleFiles[0] ?? ''};libp2p-peer-tracker-alerts`)
     }

@@ -10,12 +10,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PATHS, TOOLS } from './support/paths.js'
-import type { RuleFile } from './support/rule-scaling.js'
-import { runTool } from './support/run-tool.js'
-import { scenarioTest, seededRandom, type Scenario } from './support/scrape-scenarios.js'
-import { leftOpenRuleFile, leftOpenRuleTestFile, type RuleTestFile } from './support/window-semantics.js'
-import { readYaml, toYaml } from './support/yaml.js'
+import { PATHS, TOOLS } from '../support/stack/paths.js'
+import type { RuleFile } from '../support/stack/rule-scaling.js'
+import { runTool } from '../support/process.js'
+import { scenarioTest, seededRandom, type Scenario } from '../support/stack/scrape-scenarios.js'
+import { leftOpenRuleFile, leftOpenRuleTestFile, type RuleTestFile } from '../support/stack/window-semantics.js'
+import { readYaml, toYaml } from '../support/stack/yaml.js'
 
 let scratch: string
 let ruleFiles: { closed: string[], leftOpen: string[] }

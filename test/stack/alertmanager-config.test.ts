@@ -6,12 +6,12 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { uncommentFrom } from './support/commented-examples.js'
-import { PATHS, TOOLS } from './support/paths.js'
-import { parseDuration } from './support/rule-scaling.js'
-import { runTool } from './support/run-tool.js'
-import { scratchDir } from './support/scratch.js'
-import { readYaml } from './support/yaml.js'
+import { uncommentFrom } from '../support/stack/commented-examples.js'
+import { PATHS, TOOLS } from '../support/stack/paths.js'
+import { parseDuration } from '../support/stack/rule-scaling.js'
+import { runTool } from '../support/process.js'
+import { scratchDir } from '../support/scratch.js'
+import { readYaml } from '../support/stack/yaml.js'
 
 const scratch = scratchDir('libp2p-tracker-alertmanager-config-')
 

@@ -4,9 +4,9 @@
  * Prometheus would post them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { listAlerts, postAlerts, startTestAlertmanager, type TestAlertmanager } from './support/alertmanager.js'
-import { waitFor } from './support/wait.js'
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook.js'
+import { listAlerts, postAlerts, startTestAlertmanager, type TestAlertmanager } from '../support/stack/alertmanager.js'
+import { SERVER_POLL, waitFor } from '../support/wait.js'
+import { startWebhookReceiver, type WebhookReceiver } from '../support/stack/webhook.js'
 
 let webhook: WebhookReceiver
 let alertmanager: TestAlertmanager
@@ -45,7 +45,7 @@ describe('alertmanager/alertmanager.yml in a real Alertmanager', () => {
       const alerts = await listAlerts(alertmanager.url)
       if (alerts.length < 9 || alerts.some((a) => a.status.state === 'unprocessed')) return undefined
       return Object.fromEntries(alerts.map((a) => [key(a.labels), a.status.inhibitedBy.length > 0 ? 'inhibited' : a.status.state]))
-    })
+    }, SERVER_POLL)
     expect(states).toEqual({
       'LibP2PTrackerTargetDown@a:9089': 'active',
       'LibP2PTrackerPeerCountDrop@a:9089': 'inhibited',
@@ -62,7 +62,7 @@ describe('alertmanager/alertmanager.yml in a real Alertmanager', () => {
     const notified = await waitFor('the webhook to receive the three active alerts', () => {
       const names = new Set(webhook.alerts().map((a) => key(a.labels)))
       return names.size >= 3 ? names : undefined
-    })
+    }, SERVER_POLL)
     expect([...notified].sort()).toEqual([
       'LibP2PTrackerNoPeers@b:9089', 'LibP2PTrackerPeersBelowFloor@c:9089', 'LibP2PTrackerTargetDown@a:9089'
     ])
@@ -88,7 +88,7 @@ describe('alertmanager/alertmanager.yml in a real Alertmanager', () => {
       const alerts = (await listAlerts(alertmanager.url)).filter((a) => mine(a.labels))
       if (alerts.length < 6 || alerts.some((a) => a.status.state === 'unprocessed')) return undefined
       return Object.fromEntries(alerts.map((a) => [key(a.labels), a.status.inhibitedBy.length > 0 ? 'inhibited' : a.status.state]))
-    })
+    }, SERVER_POLL)
     expect(states).toEqual({
       'LibP2PTrackerNoPeers/critical@d:9089': 'active',
       'LibP2PTrackerNoPeers/warning@d:9089': 'inhibited',

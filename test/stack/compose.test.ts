@@ -10,14 +10,12 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DEFAULTS } from '../../src/config/config.js'
-import { execForm, imageEnvironment } from './support/dockerfile.js'
-import { PATHS, REPO_ROOT, TOOLS } from './support/paths.js'
-import { runTool } from './support/run-tool.js'
-import { scratchDir } from './support/scratch.js'
-import {
-  composeProblems, isPinnedImage, listensOnAllInterfaces, trackerWebAddress, type ComposeFile, type ComposeService
-} from './support/stack-checks.js'
-import { readYaml } from './support/yaml.js'
+import { execForm, imageEnvironment } from '../support/stack/dockerfile.js'
+import { PATHS, REPO_ROOT, TOOLS } from '../support/stack/paths.js'
+import { runTool } from '../support/process.js'
+import { scratchDir } from '../support/scratch.js'
+import { composeProblems, isPinnedImage, listensOnAllInterfaces, trackerWebAddress, type ComposeFile, type ComposeService } from '../support/stack/stack-checks.js'
+import { readYaml } from '../support/stack/yaml.js'
 
 const scratch = scratchDir('libp2p-tracker-compose-')
 

@@ -2,7 +2,7 @@
  * Structural test of the provisioned Grafana dashboard (Grafana cannot run here): every
  * panel has a title, a description and a unit; every query uses the datasource variable,
  * the job/instance filter and $__rate_interval; and the dashboard, the alert rules and the
- * recording rules only reference metrics the tracker exports (test/stack/exported-metrics.ts),
+ * recording rules only reference metrics the tracker exports (test/support/stack/exported-metrics.ts),
  * prom-client's defaults, Prometheus' own series or recorded series.
  * test/stack/alert-pipeline.test.ts runs every query against a real Prometheus.
  */
@@ -10,15 +10,15 @@ import { mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { METRIC_NAMES } from '../../src/metrics/definitions.js'
-import { NOT_ON_DASHBOARD, TRACKER_METRICS, knownSeriesNames } from './exported-metrics.js'
-import { allPanels, dashboardQueries, readDashboard, withVariables } from './support/dashboard.js'
-import { PATHS, REPO_ROOT, RULE_FILES, TOOLS } from './support/paths.js'
-import { metricNames, rangeDurations, vectorSelectors } from './support/promql.js'
-import type { RuleFile } from './support/rule-scaling.js'
-import { runTool } from './support/run-tool.js'
-import { scratchDir } from './support/scratch.js'
-import { aggregationsDroppingInstance, dashboardQueryProblems, unknownMetrics } from './support/stack-checks.js'
-import { readYaml, toYaml } from './support/yaml.js'
+import { NOT_ON_DASHBOARD, TRACKER_METRICS, knownSeriesNames } from '../support/stack/exported-metrics.js'
+import { allPanels, dashboardQueries, readDashboard, withVariables } from '../support/stack/dashboard.js'
+import { PATHS, REPO_ROOT, RULE_FILES, TOOLS } from '../support/stack/paths.js'
+import { metricNames, rangeDurations, vectorSelectors } from '../support/stack/promql.js'
+import type { RuleFile } from '../support/stack/rule-scaling.js'
+import { runTool } from '../support/process.js'
+import { scratchDir } from '../support/scratch.js'
+import { aggregationsDroppingInstance, dashboardQueryProblems, unknownMetrics } from '../support/stack/stack-checks.js'
+import { readYaml, toYaml } from '../support/stack/yaml.js'
 
 const dashboard = await readDashboard()
 const panels = allPanels(dashboard).filter((p) => p.type !== 'row')

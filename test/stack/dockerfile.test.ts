@@ -7,8 +7,8 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { execForm, imageEnvironment } from './support/dockerfile.js'
-import { PATHS, REPO_ROOT } from './support/paths.js'
+import { execForm, imageEnvironment } from '../support/stack/dockerfile.js'
+import { PATHS, REPO_ROOT } from '../support/stack/paths.js'
 
 describe('Dockerfile', () => {
   it('builds a non-root, pinned, multi-stage image with a healthcheck on /-/healthy', async () => {

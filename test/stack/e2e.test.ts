@@ -18,14 +18,14 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { METRICS } from '../../src/metrics/definitions.js'
-import { startCliTracker } from '../support/cli.js'
+import { startCliTracker } from '../support/tracker.js'
 import { createTestPeer } from '../support/peers.js'
-import { startTestAlertmanager, type TestAlertmanager } from './support/alertmanager.js'
-import { allPanels, readDashboard, withVariables, type Dashboard } from './support/dashboard.js'
-import { freePort } from './support/ports.js'
-import { instantQuery, loadedRules, startTestPrometheus, TRACKER_JOB, type TestPrometheus } from './support/prometheus.js'
-import { waitFor } from './support/wait.js'
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook.js'
+import { startTestAlertmanager, type TestAlertmanager } from '../support/stack/alertmanager.js'
+import { allPanels, readDashboard, withVariables, type Dashboard } from '../support/stack/dashboard.js'
+import { freePort } from '../support/ports.js'
+import { instantQuery, loadedRules, startTestPrometheus, TRACKER_JOB, type TestPrometheus } from '../support/stack/prometheus.js'
+import { SERVER_POLL, waitFor } from '../support/wait.js'
+import { startWebhookReceiver, type WebhookReceiver } from '../support/stack/webhook.js'
 import type { Libp2p } from '@libp2p/interface'
 
 const TIME_SCALE = 1 / 30
@@ -109,17 +109,14 @@ afterAll(async () => {
   await prometheus?.stop()
   await alertmanager?.stop()
   await webhook?.close()
-  if (tracker !== undefined && tracker.process.exitCode === null) {
-    tracker.process.kill('SIGTERM')
-    await tracker.exited
-  }
+  await tracker?.stop()
 }, 30_000)
 
 describe('tracker -> Prometheus -> Alertmanager -> receiver', () => {
   it('pages LibP2PTrackerPeerCountDrop when peers go away and resolves it when they come back', async () => {
     await addPeers(PEERS)
     await waitFor(`Prometheus to see ${PEERS} peers`, async () =>
-      (await connectedPeersSeenByPrometheus()) === PEERS ? true : undefined)
+      (await connectedPeersSeenByPrometheus()) === PEERS ? true : undefined, SERVER_POLL)
 
     // The scaled start-up guard and baseline: the same process watched for 40 s, with a
     // peak of at least 10 peers in the last 4 minutes.
@@ -127,14 +124,14 @@ describe('tracker -> Prometheus -> Alertmanager -> receiver', () => {
       const guard = await query(`last_over_time(${METRICS.startTime.name}[6s]) == last_over_time(${METRICS.startTime.name}[40s] offset 40s)`)
       const baseline = await query(`max_over_time(${METRICS.connectedPeers.name}[4m]) >= 10`)
       return guard.length === 1 && baseline.length === 1 ? true : undefined
-    }, { timeoutMs: 90_000, intervalMs: 500 })
+    }, { ...SERVER_POLL, timeoutMs: 90_000, intervalMs: 500 })
     expect(webhook.alerts().filter((a) => a.labels.alertname === 'LibP2PTrackerPeerCountDrop')).toEqual([])
 
     const takenAwayAt = Date.now()
     await removePeers(PEERS_TAKEN_AWAY)
     const firing = await waitFor('LibP2PTrackerPeerCountDrop to reach the webhook', () =>
       webhook.alerts().find((a) => a.status === 'firing' && a.labels.alertname === 'LibP2PTrackerPeerCountDrop'),
-    { timeoutMs: 30_000 })
+    { ...SERVER_POLL, timeoutMs: 30_000 })
     expect(firing.labels).toMatchObject({ job: TRACKER_JOB, instance, severity: 'warning' })
     expect(firing.annotations.description).toContain(`has ${PEERS - PEERS_TAKEN_AWAY} connected peers`)
     expect(firing.annotations.runbook_url).toMatch(/docs\/alerts\.md#libp2ptrackerpeercountdrop$/)
@@ -152,14 +149,14 @@ describe('tracker -> Prometheus -> Alertmanager -> receiver', () => {
     await addPeers(PEERS_TAKEN_AWAY)
     const resolved = await waitFor('LibP2PTrackerPeerCountDrop to be resolved at the webhook', () =>
       webhook.alerts().find((a) => a.status === 'resolved' && a.labels.alertname === 'LibP2PTrackerPeerCountDrop'),
-    { timeoutMs: 30_000 })
+    { ...SERVER_POLL, timeoutMs: 30_000 })
     expect(resolved.startsAt).toBe(firing.startsAt)
     // Resolved by the peers coming back, not by the 4-minute baseline moving past the drop.
     const elapsed = Date.now() - takenAwayAt
     expect(elapsed, `resolved ${elapsed} ms after the drop`).toBeLessThan(BASELINE_WINDOW_MS)
     // It resolves as soon as a scrape sees half of the peers back; the rest follow.
     await waitFor(`Prometheus to see ${PEERS} peers again`, async () =>
-      (await connectedPeersSeenByPrometheus()) === PEERS ? true : undefined)
+      (await connectedPeersSeenByPrometheus()) === PEERS ? true : undefined, SERVER_POLL)
   }, 180_000)
 
   it('shows on the peer-insight panels what the swarm did', async () => {
@@ -204,7 +201,7 @@ describe('tracker -> Prometheus -> Alertmanager -> receiver', () => {
           Object.entries(s.metric).filter(([label]) => label !== 'instance').map(([, value]) => value).join(' '), s.value
         ]))
         return result.length > 0 && check(byLabel) ? byLabel : undefined
-      }, { timeoutMs: 20_000, intervalMs: 500 }).catch(async (error: Error) => {
+      }, { ...SERVER_POLL, timeoutMs: 20_000, intervalMs: 500 }).catch(async (error: Error) => {
         throw new Error(`${error.message}; last result: ${JSON.stringify(await query(expr))}`)
       })
       expect(check(values), `${title} ${refId}: ${JSON.stringify(values)}`).toBe(true)
@@ -215,7 +212,7 @@ describe('tracker -> Prometheus -> Alertmanager -> receiver', () => {
     const rules = await waitFor('every rule to be evaluated', async () => {
       const loaded = (await loadedRules(prometheus.url)).flatMap((g) => g.rules)
       return loaded.every((r) => !r.lastEvaluation.startsWith('0001-')) ? loaded : undefined
-    })
+    }, SERVER_POLL)
     expect(rules.length).toBeGreaterThanOrEqual(14)
     for (const rule of rules) {
       expect({ rule: rule.name, health: rule.health, error: rule.lastError ?? '' }).toEqual({ rule: rule.name, health: 'ok', error: '' })

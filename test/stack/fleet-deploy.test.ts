@@ -14,11 +14,11 @@ import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-op
 import yaml from 'js-yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dashboardFiles, generatedFiles, ruleFiles } from '../../deploy/kubernetes/generate.js'
-import { CLI } from '../support/cli.js'
-import { REPO_ROOT, TOOLS } from './support/paths.js'
-import { projectRuleFiles, readProjectPrometheusConfig, TRACKER_JOB } from './support/prometheus.js'
-import { runTool } from './support/run-tool.js'
-import { readYaml } from './support/yaml.js'
+import { CLI, runCliToExit } from '../support/tracker.js'
+import { REPO_ROOT, TOOLS } from '../support/stack/paths.js'
+import { projectRuleFiles, readProjectPrometheusConfig, TRACKER_JOB } from '../support/stack/prometheus.js'
+import { runTool } from '../support/process.js'
+import { readYaml } from '../support/stack/yaml.js'
 
 const KUBERNETES = join(REPO_ROOT, 'deploy', 'kubernetes')
 const UNIT = join(REPO_ROOT, 'deploy', 'systemd', 'libp2p-peer-tracker.service')
@@ -44,7 +44,7 @@ function validate (manifest: Manifest): void {
 
 let scratch: string
 let rendered: Manifest[]
-const help = runTool(process.execPath, [CLI, '--help'])
+const help = runCliToExit(['--help'], {}, 20_000)
 
 function one<T extends Manifest> (kind: string, name?: string): T {
   const found = rendered.filter((m) => m.kind === kind && (name === undefined || m.metadata.name === name))

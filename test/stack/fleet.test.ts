@@ -21,14 +21,14 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { INSIGHT_METRICS, METRICS } from '../../src/metrics/definitions.js'
 import { PLAN_DEFAULTS, startSwarm, totalClosed, totalOpened, type GroundTruth, type RunningSwarm } from '../../src/swarm/index.js'
-import { startCliTracker, type CliRun } from '../support/cli.js'
+import { startCliTracker } from '../support/tracker.js'
 import { parseExposition, samplesOf, sumOf, valueOf, type Exposition } from '../support/exposition.js'
-import { allPanels, readDashboard, withVariables, type Dashboard } from './support/dashboard.js'
-import { exactRegex, startFleetPrometheus, startVictoriaMetrics, type FleetPrometheus, type VictoriaMetrics } from './support/fleet.js'
-import { REPO_ROOT } from './support/paths.js'
-import { freePort } from './support/ports.js'
-import { instantQuery, TRACKER_JOB } from './support/prometheus.js'
-import { waitFor } from './support/wait.js'
+import { allPanels, readDashboard, withVariables, type Dashboard } from '../support/stack/dashboard.js'
+import { exactRegex, startFleetPrometheus, startVictoriaMetrics, type FleetPrometheus, type VictoriaMetrics } from '../support/stack/fleet.js'
+import { REPO_ROOT } from '../support/stack/paths.js'
+import { freePort } from '../support/ports.js'
+import { instantQuery, TRACKER_JOB } from '../support/stack/prometheus.js'
+import { SERVER_POLL, waitFor } from '../support/wait.js'
 
 const FLEET_DASHBOARD = join(REPO_ROOT, 'grafana', 'dashboards', 'libp2p-peer-tracker-fleet.json')
 
@@ -60,14 +60,6 @@ let agent: FleetPrometheus
 let fleet: Running[] = []
 let startedAt: number
 
-async function stopCli (run: CliRun): Promise<void> {
-  if (run.process.exitCode !== null || run.process.signalCode !== null) return
-  run.process.kill('SIGTERM')
-  const timer = setTimeout(() => run.process.kill('SIGKILL'), 10_000)
-  await run.exited
-  clearTimeout(timer)
-}
-
 async function scrape (member: Running): Promise<Exposition> {
   const response = await fetch(`${member.tracker.url}/metrics`)
   return parseExposition(await response.text())
@@ -76,7 +68,7 @@ async function scrape (member: Running): Promise<Exposition> {
 async function waitForPeers (member: Running, connected: number): Promise<void> {
   await waitFor(`${member.name} to have ${connected} connected peers`, async () =>
     valueOf(await scrape(member), METRICS.connectedPeers.name) === connected ? true : undefined,
-  { timeoutMs: 30_000, intervalMs: 200 })
+  { ...SERVER_POLL, timeoutMs: 30_000, intervalMs: 200 })
 }
 
 /** Waits until the store has a sample of the member's connected peers with this value. */
@@ -84,7 +76,7 @@ async function storeSeesPeers (member: Running, connected: number): Promise<void
   await waitFor(`the store to see ${connected} connected peers of ${member.name}`, async () => {
     const result = await query(`${METRICS.connectedPeers.name}{instance="${member.instance}"}`)
     return result.length === 1 && result[0]?.value === connected ? true : undefined
-  }, { timeoutMs: 30_000, intervalMs: 200 })
+  }, { ...SERVER_POLL, timeoutMs: 30_000, intervalMs: 200 })
 }
 
 /** The member's swarm, in this process: every peer long-lived and dialling; the same seed gives the same peers. */
@@ -156,7 +148,7 @@ beforeAll(async () => {
         '--p2p.inbound-connection-threshold=1000',
         '--p2p.max-incoming-pending-connections=100'
       ])
-      cleanups.push(async () => { await stopCli(tracker) })
+      cleanups.push(async () => { await tracker.stop(10_000) })
       return { ...member, tracker, instance: new URL(tracker.url).host }
     }))
     const targetsOf = (cluster: string): Array<{ targets: string[], labels: Record<string, string> }> => fleet
@@ -187,7 +179,7 @@ beforeAll(async () => {
       // Identify done for every peer: the agent mix no longer changes.
       await waitFor(`${member.name} to know every peer's client`, async () =>
         samplesOf(await scrape(member), INSIGHT_METRICS.peersByAgent.name).every((s) => s.labels.agent !== 'unknown' || s.value === 0) ? true : undefined,
-      { timeoutMs: 30_000, intervalMs: 200 })
+      { ...SERVER_POLL, timeoutMs: 30_000, intervalMs: 200 })
     }))
     for (const round of rounds) if (round.status === 'rejected') throw round.reason
   } catch (error) {
@@ -215,7 +207,7 @@ describe('a fleet: three trackers, a Prometheus server and an agent, one Victori
       return result.length === fleet.length && fleet.every((m) => result.some((s) => s.metric.instance === m.instance && s.value === m.peers))
         ? result
         : undefined
-    }, { timeoutMs: 30_000, intervalMs: 250 })
+    }, { ...SERVER_POLL, timeoutMs: 30_000, intervalMs: 250 })
     for (const member of fleet) {
       const mine = series.filter((s) => s.metric.instance === member.instance)
       expect(mine.map((s) => s.metric)).toEqual([{
@@ -270,7 +262,7 @@ describe('a fleet: three trackers, a Prometheus server and an agent, one Victori
         const got = Object.fromEntries((await query(expr)).map((s) => [Object.values(s.metric).join(' '), s.value]))
         last = `store ${JSON.stringify(got)}, trackers ${JSON.stringify(expected)}`
         return JSON.stringify(sorted(got)) === JSON.stringify(sorted(expected)) ? true : undefined
-      }, { timeoutMs: 30_000, intervalMs: 250 }).catch((error: Error) => { throw new Error(`${error.message}; last: ${last}`) })
+      }, { ...SERVER_POLL, timeoutMs: 30_000, intervalMs: 250 }).catch((error: Error) => { throw new Error(`${error.message}; last: ${last}`) })
     }
     // And the totals are what the swarms made.
     const own = await Promise.all(fleet.map(scrape))
@@ -296,7 +288,7 @@ describe('a fleet: three trackers, a Prometheus server and an agent, one Victori
             const result = await waitFor(where, async () => {
               const r = await query(expr)
               return r.length > 0 ? r : undefined
-            }, { timeoutMs: 20_000, intervalMs: 500 })
+            }, { ...SERVER_POLL, timeoutMs: 20_000, intervalMs: 500 })
             // Nothing of another tracker leaks into a tracker's view.
             for (const s of result) {
               if (s.metric.instance === undefined) continue // an aggregate, or an alert about no tracker in particular
@@ -321,12 +313,12 @@ describe('a fleet: three trackers, a Prometheus server and an agent, one Victori
       const r = await query(`${METRICS.connectedPeers.name}{cluster="site-b"}`)
       expect(r.map((s) => s.metric.instance)).toEqual(agentSite)
       return true
-    }, { timeoutMs: 20_000, intervalMs: 250 })
+    }, { ...SERVER_POLL, timeoutMs: 20_000, intervalMs: 250 })
     // The server's recording rules reach the store for its own trackers only.
     const recorded = await waitFor('site-a\'s recorded series in the store', async () => {
       const r = await query('instance:libp2p_tracker_peer_connects:rate5m')
       return r.length === 2 ? r : undefined
-    }, { timeoutMs: 20_000, intervalMs: 250 })
+    }, { ...SERVER_POLL, timeoutMs: 20_000, intervalMs: 250 })
     expect(recorded.map((s) => s.metric.cluster)).toEqual(['site-a', 'site-a'])
     // LibP2PTrackerPeerSeriesCapReached is pending for every tracker (one peer over its cap),
     // but only the server evaluated it: for its own two trackers.
@@ -336,13 +328,13 @@ describe('a fleet: three trackers, a Prometheus server and an agent, one Victori
       expect(alerts.map((s) => s.metric.instance).sort()).toEqual(serverSite)
       expect(alerts.map((s) => s.metric.cluster)).toEqual(['site-a', 'site-a'])
       return true
-    }, { timeoutMs: 20_000, intervalMs: 250 })
+    }, { ...SERVER_POLL, timeoutMs: 20_000, intervalMs: 250 })
     for (const member of fleet) expect(valueOf(await scrape(member), METRICS.peerSeriesDropped.name), member.name).toBe(1)
     // The server answers queries of its own (the agent cannot): its local view is its site only.
     await waitFor('the server\'s local view', async () => {
       const local = await instantQuery(server.url, `count by (instance) (${METRICS.connectedPeers.name})`)
       expect(local.map((s) => s.metric.instance).sort()).toEqual(serverSite)
       return true
-    }, { timeoutMs: 20_000, intervalMs: 250 })
+    }, { ...SERVER_POLL, timeoutMs: 20_000, intervalMs: 250 })
   })
 })

@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import { PATHS } from './support/paths.js'
-import { readYaml } from './support/yaml.js'
+import { PATHS } from '../support/stack/paths.js'
+import { readYaml } from '../support/stack/yaml.js'
 
 describe('Grafana provisioning', () => {
   it('provisions the Prometheus datasource with the fixed uid and a file dashboard provider', async () => {

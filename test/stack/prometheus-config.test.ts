@@ -5,10 +5,10 @@
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { uncommentFrom } from './support/commented-examples.js'
-import { PATHS, REPO_ROOT, RULE_FILES, TOOLS } from './support/paths.js'
-import { runTool } from './support/run-tool.js'
-import { scratchDir } from './support/scratch.js'
+import { uncommentFrom } from '../support/stack/commented-examples.js'
+import { PATHS, REPO_ROOT, RULE_FILES, TOOLS } from '../support/stack/paths.js'
+import { runTool } from '../support/process.js'
+import { scratchDir } from '../support/scratch.js'
 
 const scratch = scratchDir('libp2p-tracker-prometheus-config-')
 

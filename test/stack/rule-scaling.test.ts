@@ -4,11 +4,11 @@
  */
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { REPO_ROOT } from './support/paths.js'
-import { formatDuration, parseDuration, scaleDuration, scaleExpression, scaleRuleFile, type RuleFile } from './support/rule-scaling.js'
-import { vectorSelectors } from './support/promql.js'
-import { leftOpenExpression, leftOpenRuleFile } from './support/window-semantics.js'
-import { readYaml } from './support/yaml.js'
+import { REPO_ROOT } from '../support/stack/paths.js'
+import { formatDuration, parseDuration, scaleDuration, scaleExpression, scaleRuleFile, type RuleFile } from '../support/stack/rule-scaling.js'
+import { vectorSelectors } from '../support/stack/promql.js'
+import { leftOpenExpression, leftOpenRuleFile } from '../support/stack/window-semantics.js'
+import { readYaml } from '../support/stack/yaml.js'
 
 describe('rule time scaling', () => {
   it('parses and formats Prometheus durations', () => {

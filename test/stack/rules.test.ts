@@ -9,13 +9,13 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { PATHS, REPO_ROOT, RULE_FILES, TOOLS } from './support/paths.js'
-import { parseDuration, type RuleFile } from './support/rule-scaling.js'
-import { runbookBase, runbookProblems } from './support/runbooks.js'
-import { runTool } from './support/run-tool.js'
-import { scratchDir } from './support/scratch.js'
-import { leftOpenRuleFile, leftOpenRuleTestFile, type RuleTestFile } from './support/window-semantics.js'
-import { readYaml, toYaml } from './support/yaml.js'
+import { PATHS, REPO_ROOT, RULE_FILES, TOOLS } from '../support/stack/paths.js'
+import { parseDuration, type RuleFile } from '../support/stack/rule-scaling.js'
+import { runbookBase, runbookProblems } from '../support/stack/runbooks.js'
+import { runTool } from '../support/process.js'
+import { scratchDir } from '../support/scratch.js'
+import { leftOpenRuleFile, leftOpenRuleTestFile, type RuleTestFile } from '../support/stack/window-semantics.js'
+import { readYaml, toYaml } from '../support/stack/yaml.js'
 
 const scratch = scratchDir('libp2p-tracker-rules-')
 

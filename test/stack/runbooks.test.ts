@@ -8,11 +8,11 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { PATHS, REPO_ROOT } from './support/paths.js'
-import type { RuleFile } from './support/rule-scaling.js'
-import { runbookBase, runbookProblems } from './support/runbooks.js'
-import { markdownHeadings, sectionHeadings } from './support/stack-checks.js'
-import { readYaml } from './support/yaml.js'
+import { PATHS, REPO_ROOT } from '../support/stack/paths.js'
+import type { RuleFile } from '../support/stack/rule-scaling.js'
+import { runbookBase, runbookProblems } from '../support/stack/runbooks.js'
+import { markdownHeadings, sectionHeadings } from '../support/stack/stack-checks.js'
+import { readYaml } from '../support/stack/yaml.js'
 
 describe('alert rules and their runbooks (docs/alerts.md)', () => {
   it('define the runbook base once, at the top of rules/alerts.yml, pointing at docs/alerts.md of the repository', async () => {

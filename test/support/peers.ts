@@ -11,8 +11,11 @@ import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mplex } from '@libp2p/mplex'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
-import { createLibp2p } from 'libp2p'
-import type { Libp2p } from '@libp2p/interface'
+import { createLibp2p, type ServiceFactoryMap } from 'libp2p'
+import { peerTracker } from '../../src/index.js'
+import type { PeerTracker, PeerTrackerInit } from '../../src/index.js'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Ping } from '@libp2p/ping'
 import type { AddressInfo, Socket } from 'node:net'
 
 export type TestMuxer = 'yamux' | 'mplex'
@@ -29,11 +32,21 @@ export interface TestPeerOptions {
   addressDialTimeout?: number
   /** A connection gater that refuses every outbound address. */
   denyDials?: boolean
+  /** Its key (a fresh Ed25519 key by default). */
+  privateKey?: PrivateKey
+  /** Leave out identify and ping (for a peer that answers identify itself). */
+  noStandardServices?: boolean
+  /** More services, e.g. the peerTracker service. */
+  services?: ServiceFactoryMap
+  /** false: create it stopped (libp2p starts a node it creates by default). */
+  start?: boolean
 }
 
 export async function createTestPeer (options: TestPeerOptions = {}): Promise<Libp2p> {
   const muxers = options.muxers ?? ['yamux']
   return await createLibp2p({
+    ...(options.start === undefined ? {} : { start: options.start }),
+    ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
     addresses: { listen: options.listen === false ? [] : ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
@@ -46,11 +59,31 @@ export async function createTestPeer (options: TestPeerOptions = {}): Promise<Li
     ...(options.denyDials === true ? { connectionGater: { denyDialMultiaddr: () => true } } : {}),
     nodeInfo: options.agentVersion === undefined ? undefined : { userAgent: options.agentVersion },
     services: {
-      identify: identify(),
-      ping: ping(),
-      ...(options.dht === true ? { dht: kadDHT({ clientMode: false, peerInfoMapper: passthroughMapper }) } : {})
-    }
+      ...(options.noStandardServices === true ? {} : { identify: identify(), ping: ping() }),
+      ...(options.dht === true ? { dht: kadDHT({ clientMode: false, peerInfoMapper: passthroughMapper }) } : {}),
+      ...options.services
+    } as ServiceFactoryMap
   })
+}
+
+/**
+ * createTestPeer, with a do-nothing handler for each of `protocols`, started; its stop goes
+ * into `cleanups` (the test file's list, run after each test).
+ */
+export async function startTestPeer (options: TestPeerOptions, cleanups: Array<() => Promise<unknown>>, protocols: string[] = []): Promise<Libp2p> {
+  const node = await createTestPeer(options)
+  for (const protocol of protocols) await node.handle(protocol, () => {})
+  await node.start()
+  cleanups.push(async () => { await node.stop() })
+  return node
+}
+
+/**
+ * A user's node with the peerTracker service (TCP, Noise, yamux, identify, ping, and a DHT
+ * server when asked), created stopped: the test starts it.
+ */
+export async function createServiceNode (init: PeerTrackerInit, options: Pick<TestPeerOptions, 'dht'> = {}): Promise<Libp2p<{ peerTracker: PeerTracker, ping: Ping }>> {
+  return await createTestPeer({ ...options, start: false, services: { peerTracker: peerTracker(init) } }) as unknown as Libp2p<{ peerTracker: PeerTracker, ping: Ping }>
 }
 
 /**
@@ -74,14 +107,5 @@ export async function startSilentServer (): Promise<{ port: number, accepted: ()
       for (const socket of sockets) socket.destroy()
       await new Promise<void>(resolve => server.close(() => { resolve() }))
     }
-  }
-}
-
-/** Polls until `check` returns true; fails with `what` after the timeout. No fixed sleeps. */
-export async function waitFor (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 25))
   }
 }

@@ -1,20 +1,12 @@
 /** Prometheus' own tools (Debian's prometheus package; .ci/run installs it). */
-import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { runTool } from './process.js'
 import type { Exposition, Sample } from './exposition.js'
 
 export async function promtool (args: string[], stdin?: string): Promise<{ code: number | null, output: string }> {
-  const child = spawn('promtool', args, { stdio: ['pipe', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
-  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
-  child.stdin.end(stdin ?? '')
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject)
-    child.on('exit', resolve)
-  })
+  const { code, output } = await runTool('promtool', args, { stdin: stdin ?? '', timeoutMs: Infinity })
   return { code, output }
 }
 

@@ -8,13 +8,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { METRICS } from '../../src/metrics/definitions.js'
-import { runCli, runCliToExit } from '../support/cli.js'
+import { runCli, runCliToExit, startTestTracker } from '../support/tracker.js'
 import { parseExposition, valueOf } from '../support/exposition.js'
-import { waitFor } from '../support/peers.js'
-import { startTestTracker } from '../support/tracker.js'
-import { imbalance, trackerTotalsWhenSettled } from './accuracy.js'
+import { waitFor } from '../support/wait.js'
+import { imbalance, trackerTotalsWhenSettled } from '../support/accuracy.js'
 import type { GroundTruth } from '../../src/swarm/index.js'
-import type { CliRun } from '../support/cli.js'
+import type { CliRun } from '../support/tracker.js'
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -22,7 +21,7 @@ afterEach(async () => {
 })
 
 function killOnCleanup (run: CliRun): void {
-  cleanups.push(async () => { if (run.process.exitCode === null && run.process.signalCode === null) { run.process.kill('SIGKILL'); await run.exited } })
+  cleanups.push(run.kill)
 }
 
 const SOME_PEER = '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWD2M882WdzAXScyKhK2jswBYJfXd9kme7gh9T9qf4MCBX'

@@ -5,9 +5,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { startSwarm, totalClosed, totalOpened } from '../../src/swarm/index.js'
-import { waitFor } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
 import { startTestTracker } from '../support/tracker.js'
-import { trackerTotalsWhenSettled, watchScrapes } from './accuracy.js'
+import { trackerTotalsWhenSettled, watchScrapes } from '../support/accuracy.js'
 import type { RunningSwarm, SwarmOptions } from '../../src/swarm/index.js'
 import type { TestTracker } from '../support/tracker.js'
 

@@ -3,7 +3,7 @@ import { ExpositionWriter, escapeHelp, escapeLabelValue, formatLabels, formatVal
 import { ProcessMetrics, writeSampledFamilies } from '../../src/metrics/process-metrics.js'
 import { negotiateFormat } from '../../src/metrics/scrape.js'
 import { parseExposition } from '../support/exposition.js'
-import { waitFor } from '../support/peers.js'
+import { waitFor } from '../support/wait.js'
 import { lintFindings, parseOpenMetrics } from '../support/promtool.js'
 import type { MetricDefinition } from '../../src/metrics/definitions.js'
 import type { SampledFamily } from '../../src/metrics/process-metrics.js'

@@ -4,8 +4,8 @@ import { BasicAuthVerifier, dummyHash, highestCost, parseBasicAuthorization } fr
 import { BcryptWorker } from '../../src/web-security/bcrypt-worker.js'
 import { TokenBucket } from '../../src/web-security/rate-limit.js'
 import { bcryptCost } from '../../src/web-security/web-config.js'
-import { waitFor } from '../support/peers.js'
-import { bcryptHash } from '../e2e/web-support.js'
+import { waitFor } from '../support/wait.js'
+import { bcryptHash } from '../support/web.js'
 
 const basic = (text: string): string => `Basic ${Buffer.from(text).toString('base64')}`
 

@@ -8,7 +8,7 @@ import { WebConfigSource, refusedReload } from '../../src/web-security/web-confi
 import { clientRefusal, subjectAltNames } from '../../src/web-security/tls-server.js'
 import { createLogger } from '../../src/log.js'
 import { PassThrough } from 'node:stream'
-import { bcryptHash, makePki } from '../e2e/web-support.js'
+import { bcryptHash, makePki } from '../support/web.js'
 import type { WebConfig } from '../../src/web-security/web-config.js'
 import type { X509Certificate } from 'node:crypto'
 

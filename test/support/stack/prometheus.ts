@@ -2,8 +2,8 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, isAbsolute, join } from 'node:path'
 import { PATHS, TOOLS } from './paths.js'
-import { freePort } from './ports.js'
-import { startReadyServer, type RunningProcess } from './processes.js'
+import { freePort } from '../ports.js'
+import { startReadyServer, type RunningChild } from '../process.js'
 import { scaleRuleFile, type RuleFile } from './rule-scaling.js'
 import { readYaml, toYaml } from './yaml.js'
 
@@ -66,7 +66,7 @@ export interface TestPrometheusOptions {
 export interface TestPrometheus {
   url: string
   address: string
-  process: RunningProcess
+  process: RunningChild
   /** The rule files it loaded (scaled copies when ruleTimeScale != 1). */
   ruleFiles: string[]
   stop: () => Promise<void>

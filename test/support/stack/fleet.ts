@@ -9,10 +9,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TOOLS } from './paths.js'
-import { freePort } from './ports.js'
-import { startProcess, startReadyServer, type RunningProcess } from './processes.js'
+import { freePort } from '../ports.js'
+import { startReadyServer, type RunningChild } from '../process.js'
 import { projectRuleFiles, readProjectPrometheusConfig, TRACKER_JOB, type PrometheusConfig } from './prometheus.js'
-import { waitFor } from './wait.js'
 import { toYaml } from './yaml.js'
 
 /** Debian package victoria-metrics. */
@@ -23,7 +22,7 @@ export interface VictoriaMetrics {
   url: string
   /** Where Prometheus remote_write sends samples. */
   writeUrl: string
-  process: RunningProcess
+  process: RunningChild
   stop: () => Promise<void>
 }
 
@@ -35,29 +34,14 @@ export interface VictoriaMetrics {
 export async function startVictoriaMetrics (): Promise<VictoriaMetrics> {
   const dir = await mkdtemp(join(tmpdir(), 'libp2p-tracker-vm-'))
   const address = `127.0.0.1:${await freePort()}`
-  const process = startProcess('victoria-metrics', VICTORIA_METRICS, [
+  const { url, process, stop } = await startReadyServer('VictoriaMetrics', VICTORIA_METRICS, [
     `-httpListenAddr=${address}`,
     `-storageDataPath=${join(dir, 'data')}`,
     '-retentionPeriod=1d',
     '-search.latencyOffset=1s',
     '-search.disableCache',
     '-loggerLevel=ERROR'
-  ])
-  const url = `http://${address}`
-  const stop = async (): Promise<void> => {
-    await process.stop()
-    await rm(dir, { recursive: true, force: true })
-  }
-  try {
-    await waitFor('VictoriaMetrics to answer /health', async () => {
-      if (process.exited()) throw new Error(`VictoriaMetrics exited:\n${process.log()}`)
-      const response = await fetch(`${url}/health`)
-      return response.ok ? true : undefined
-    }, { timeoutMs: 20_000 })
-  } catch (error) {
-    await stop()
-    throw error
-  }
+  ], address, dir, '/health')
   return { url, writeUrl: `${url}/api/v1/write`, process, stop }
 }
 
@@ -103,7 +87,7 @@ export function fleetPrometheusConfig (
 export interface FleetPrometheus {
   url: string
   mode: 'server' | 'agent'
-  process: RunningProcess
+  process: RunningChild
   stop: () => Promise<void>
 }
 

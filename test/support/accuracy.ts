@@ -1,14 +1,14 @@
 /**
- * Shared by the swarm tests: a scraper that reads the tracker's /metrics over HTTP in a loop
+ * Shared by the swarm and fault tests: a scraper that reads the tracker's /metrics over HTTP in a loop
  * and checks the invariant connects - disconnects == connected at every scrape, and the
  * comparison of the tracker's final counters with the swarm's ground truth.
  */
 import { METRICS } from '../../src/metrics/definitions.js'
-import { samplesOf, sumOf, valueOf } from '../support/exposition.js'
-import { waitFor } from '../support/peers.js'
+import { samplesOf, sumOf, valueOf } from './exposition.js'
+import { waitFor } from './wait.js'
 import type { GroundTruth } from '../../src/swarm/index.js'
-import type { Exposition } from '../support/exposition.js'
-import type { TestTracker } from '../support/tracker.js'
+import type { Exposition } from './exposition.js'
+import type { TestTracker } from './tracker.js'
 
 export interface TrackerTotals {
   connects: { inbound: number, outbound: number }

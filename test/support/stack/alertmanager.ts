@@ -2,8 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PATHS, TOOLS } from './paths.js'
-import { freePort } from './ports.js'
-import { startReadyServer, type RunningProcess } from './processes.js'
+import { freePort } from '../ports.js'
+import { startReadyServer, type RunningChild } from '../process.js'
 import { readYaml, toYaml } from './yaml.js'
 
 /** The parts of alertmanager.yml the harness reads and rewrites. */
@@ -59,7 +59,7 @@ export function testAlertmanagerConfig (project: AlertmanagerConfig, webhookUrl:
 export interface TestAlertmanager {
   url: string
   address: string
-  process: RunningProcess
+  process: RunningChild
   stop: () => Promise<void>
 }
 

@@ -6,7 +6,7 @@
  * writes itself.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client'
-import { INSIGHT_METRICS, METRICS } from '../../src/metrics/definitions.js'
+import { INSIGHT_METRICS, METRICS } from '../../../src/metrics/definitions.js'
 
 export interface ExportedMetric {
   /** The family name as exposed (counters include their `_total` suffix). */

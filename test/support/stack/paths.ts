@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 
-/** The repository root (this file is test/stack/support/paths.ts). */
+/** The repository root (this file is test/support/stack/paths.ts). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
 export const PATHS = {
