@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest'
 import { execForm, imageEnvironment } from '../support/stack/dockerfile.js'
 import { PATHS, REPO_ROOT, TOOLS } from '../support/stack/paths.js'
 import { runTool } from '../support/process.js'
+import { runCliToExit } from '../support/tracker.js'
 import { scratchDir } from '../support/scratch.js'
 import { composeProblems, listensOnAllInterfaces, type ComposeFile, type ComposeService } from '../support/stack/stack-checks.js'
 import { readYaml } from '../support/stack/yaml.js'
@@ -79,6 +80,8 @@ function beaconExampleProblems (config: ComposeFile): string[] {
   return problems
 }
 
+const help = runCliToExit(['--help'], {}, 20_000)
+
 describe('examples/beacon-node/docker-compose.yml', () => {
   const env = Object.fromEntries(Object.entries(process.env)
     .filter(([k]) => !['ETH_NETWORK', 'CHECKPOINT_SYNC_URL', 'EXECUTION_URL', 'JWT_SECRET_FILE', 'BEACON_API_AUTH_FILE', 'LIBP2P_TRACKER_REVISION'].includes(k)))
@@ -129,6 +132,9 @@ describe('examples/beacon-node/docker-compose.yml', () => {
     expect(execForm(dockerfile, 'HEALTHCHECK').join(' ')).toContain('LIBP2P_TRACKER_WEB_LISTEN_ADDRESS')
     expect({ ...imageEnvironment(dockerfile), ...config.services.tracker?.environment }.LIBP2P_TRACKER_WEB_LISTEN_ADDRESS).toBe('0.0.0.0:9089')
     expect(tracker.some((a) => a.startsWith('--web.listen-address'))).toBe(false)
+    // Every flag is one the CLI has.
+    const flags = (await help).stdout
+    for (const arg of tracker) expect(flags, arg).toContain(`${arg.split('=')[0] ?? ''} <`)
   })
 
   it('gives the tracker its API credentials as a compose secret file, never on the command line', async () => {
