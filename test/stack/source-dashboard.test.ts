@@ -121,7 +121,7 @@ function rowPanels (title: string): DashboardPanel[] {
 
 /** A panel's query with the variables as Grafana fills them for this tracker. */
 function panelQuery (title: string, refId = 'A'): string {
-  const expr = allPanels(dashboard).find((p) => p.title === title)?.targets?.find((t) => t.refId === refId)?.expr
+  const expr = allPanels(dashboard).find((p) => p.type !== 'row' && p.title === title)?.targets?.find((t) => t.refId === refId)?.expr
   if (expr === undefined) throw new Error(`no panel "${title}" with query ${refId}`)
   return withVariables(expr, { job: TRACKER_JOB, instance, rateInterval: '4s' })
 }
@@ -149,7 +149,7 @@ describe('a tracker polling a beacon node, seen through Prometheus and the dashb
         })
       }
     }
-    const info = await until('Source', panelQuery('Source'), (samples) => samples[0]?.metric)
+    const info = await until('Source and client', panelQuery('Source and client'), (samples) => samples[0]?.metric)
     expect(info).toMatchObject({ source: 'beacon-api', client: 'lodestar', version: '1.5' })
     expect(await until('Source up', panelQuery('Source up'), (s) => s[0]?.value)).toBe(1)
     expect(await until('Poll interval', panelQuery('Poll interval'), (s) => s[0]?.value)).toBe(1)

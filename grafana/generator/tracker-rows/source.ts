@@ -14,7 +14,7 @@ const STAT = { w: 6, h: 4 }
 export const source: Draft[] = [
   row('Source'),
   stat({
-    title: 'Source',
+    title: 'Source and client',
     description: 'How each tracker learns about peers (--source: libp2p, its own node; beacon-api, a consensus client\'s REST API; kubo-rpc, Kubo\'s RPC) and the client family and major.minor version of the node it watches (libp2p_tracker_source_info). One tracker watches one node.',
     unit: 'none',
     size: STAT,
