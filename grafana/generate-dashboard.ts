@@ -34,6 +34,7 @@ import { roundTripTime } from './generator/tracker-rows/round-trip-time.js'
 import { scrapesAndAlerts } from './generator/tracker-rows/scrapes-and-alerts.js'
 import { sel } from './generator/tracker-rows/selectors.js'
 import { sessions } from './generator/tracker-rows/sessions.js'
+import { source } from './generator/tracker-rows/source.js'
 import { trackerProcess } from './generator/tracker-rows/tracker-process.js'
 import { datasourceVariable, labelVariable } from './generator/variables.js'
 
@@ -57,7 +58,7 @@ const dashboard = {
   id: null,
   uid: 'libp2p-peer-tracker',
   title: 'libp2p peer tracker',
-  description: 'Peers, sessions and connections of libp2p-peer-tracker nodes; who the peers are (clients, protocols, address families), dials and close reasons, RTT, flapping, churn and the stable core; the tracker process, its scrapes and its alerts.',
+  description: 'Peers, sessions and connections of libp2p-peer-tracker nodes; who the peers are (clients, protocols, address families), dials and close reasons, RTT, flapping, churn and the stable core; the source the tracker reads them from; the tracker process, its scrapes and its alerts.',
   tags: ['libp2p', 'libp2p-peer-tracker'],
   timezone: '',
   editable: true,
@@ -88,6 +89,7 @@ const dashboard = {
     ...dialsAndDisconnects,
     ...roundTripTime,
     ...churnAndStability,
+    ...source,
     ...trackerProcess,
     ...scrapesAndAlerts
   ])

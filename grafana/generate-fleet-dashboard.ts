@@ -24,7 +24,7 @@ import { BigValueGraphMode, DashboardCursorSync, LegendDisplayMode } from '@graf
 import type { Dashboard } from '@grafana/schema'
 import { writeOrCheck } from './generator/output.js'
 import { SCHEMA_VERSION } from './generator/schema-version.js'
-import { HALF, THIRD, bargauge, layout, row, stat as statPanel, table, timeseries as timeseriesPanel, type Draft } from './generator/panels.js'
+import { HALF, QUARTER, THIRD, bargauge, layout, row, stat as statPanel, table, timeseries as timeseriesPanel, type Draft } from './generator/panels.js'
 import { filteredBy } from './generator/queries.js'
 import { datasourceVariable, labelVariable } from './generator/variables.js'
 
@@ -202,7 +202,7 @@ const panels: Draft[] = [
     title: 'Accounting check by tracker (must be 0)',
     description: 'connects - disconnects - connected peers of each tracker, kept per tracker: summed across trackers, errors of opposite sign would cancel out. Anything but 0 is a tracker bug (LibP2PTrackerInvariantBroken).',
     unit: 'short',
-    size: THIRD,
+    size: QUARTER,
     queries: [{
       expr: `sum by (${TRACKER}) (${sel('libp2p_tracker_peer_connects_total')}) - sum by (${TRACKER}) (${sel('libp2p_tracker_peer_disconnects_total')}) - sum by (${TRACKER}) (${sel('libp2p_tracker_connected_peers')})`,
       legendFormat: '{{cluster}} {{instance}}'
@@ -212,14 +212,21 @@ const panels: Draft[] = [
     title: 'Scrape health by tracker',
     description: 'up of each selected tracker (1 = its last scrape succeeded). Its own Prometheus alerts when it stays down (LibP2PTrackerTargetDown).',
     unit: 'none',
-    size: THIRD,
+    size: QUARTER,
     queries: [{ expr: `max by (${TRACKER}) (${sel('up')})`, legendFormat: '{{cluster}} {{instance}}' }]
+  }),
+  timeseries({
+    title: 'Source health by tracker',
+    description: 'libp2p_tracker_source_up of each selected tracker: 1 when its last poll of the node it watches answered (--source=beacon-api or kubo-rpc; always 1 for a tracker with its own libp2p node), 0 while that node\'s API does not answer and the tracker keeps its last known peers. Its own Prometheus alerts when it stays at 0 (LibP2PTrackerSourceDown).',
+    unit: 'none',
+    size: QUARTER,
+    queries: [{ expr: `max by (${TRACKER}) (${sel('libp2p_tracker_source_up')})`, legendFormat: '{{cluster}} {{instance}}' }]
   }),
   timeseries({
     title: 'Memory by tracker',
     description: 'Resident memory of each selected tracker process (process_resident_memory_bytes).',
     unit: 'bytes',
-    size: THIRD,
+    size: QUARTER,
     queries: [{ expr: `max by (${TRACKER}) (${sel('process_resident_memory_bytes')})`, legendFormat: '{{cluster}} {{instance}}' }]
   }),
   table({

@@ -20,7 +20,7 @@ describe('alertmanager/alertmanager.yml', () => {
     const result = await runTool(TOOLS.amtool, ['check-config', PATHS.alertmanagerConfig])
     expect(result.code, result.output).toBe(0)
     expect(result.output).toContain('SUCCESS')
-    expect(result.output).toMatch(/4 inhibit rules/)
+    expect(result.output).toMatch(/5 inhibit rules/)
   })
 
   it('has valid commented receiver examples', async () => {
@@ -61,6 +61,7 @@ describe('alertmanager/alertmanager.yml', () => {
     ['LibP2PTrackerPeerCountDrop', 'warning'],
     ['LibP2PTrackerPeerSeriesCapReached', 'info'],
     ['LibP2PTrackerCrashLooping', 'critical'],
+    ['LibP2PTrackerSourceDown', 'warning'],
     ['LibP2PTrackerAlertmanagerNotificationsFailing', 'critical']
   ])('routes %s (%s) to the default receiver', async (alertname, severity) => {
     const result = await runTool(TOOLS.amtool, [

@@ -73,6 +73,45 @@ describe('alertmanager/alertmanager.yml in a real Alertmanager', () => {
     }
   })
 
+  it('holds back the peer alerts of a tracker whose source is down, and only of that tracker; and SourceDown itself while the target is down', async () => {
+    // h polls a beacon node that does not answer; i polls one that does; j cannot be scraped at all.
+    await postAlerts(alertmanager.url, [
+      alert('LibP2PTrackerSourceDown', 'h:9089', 'warning'),
+      alert('LibP2PTrackerNoPeers', 'h:9089', 'critical'),
+      alert('LibP2PTrackerPeersBelowFloor', 'h:9089', 'warning'),
+      alert('LibP2PTrackerPeerCountDrop', 'h:9089', 'warning'),
+      alert('LibP2PTrackerChurnHigh', 'h:9089', 'warning'),
+      alert('LibP2PTrackerFlappingSpike', 'h:9089', 'warning'),
+      alert('LibP2PTrackerInboundGone', 'h:9089', 'warning'),
+      alert('LibP2PTrackerInternalErrors', 'h:9089', 'warning'),
+      alert('LibP2PTrackerChurnHigh', 'i:9089', 'warning'),
+      alert('LibP2PTrackerTargetDown', 'j:9089', 'critical'),
+      alert('LibP2PTrackerSourceDown', 'j:9089', 'warning')
+    ])
+    const key = (labels: Record<string, string>) => `${labels.alertname ?? ''}@${labels.instance ?? ''}`
+    const mine = (labels: Record<string, string>) => ['h:9089', 'i:9089', 'j:9089'].includes(labels.instance ?? '')
+    const states = await waitFor('Alertmanager to process the alerts', async () => {
+      const alerts = (await listAlerts(alertmanager.url)).filter((a) => mine(a.labels))
+      if (alerts.length < 11 || alerts.some((a) => a.status.state === 'unprocessed')) return undefined
+      return Object.fromEntries(alerts.map((a) => [key(a.labels), a.status.inhibitedBy.length > 0 ? 'inhibited' : a.status.state]))
+    }, SERVER_POLL)
+    expect(states).toEqual({
+      'LibP2PTrackerSourceDown@h:9089': 'active',
+      'LibP2PTrackerNoPeers@h:9089': 'inhibited',
+      'LibP2PTrackerPeersBelowFloor@h:9089': 'inhibited',
+      'LibP2PTrackerPeerCountDrop@h:9089': 'inhibited',
+      'LibP2PTrackerChurnHigh@h:9089': 'inhibited',
+      'LibP2PTrackerFlappingSpike@h:9089': 'inhibited',
+      'LibP2PTrackerInboundGone@h:9089': 'inhibited',
+      // Not a peer alert: the tracker's own errors are notified.
+      'LibP2PTrackerInternalErrors@h:9089': 'active',
+      // Another tracker's peer alert is notified.
+      'LibP2PTrackerChurnHigh@i:9089': 'active',
+      'LibP2PTrackerTargetDown@j:9089': 'active',
+      'LibP2PTrackerSourceDown@j:9089': 'inhibited'
+    })
+  })
+
   it('holds back a tiered warning while its critical alert fires, and target flapping during a crash loop', async () => {
     await postAlerts(alertmanager.url, [
       alert('LibP2PTrackerNoPeers', 'd:9089', 'warning'),

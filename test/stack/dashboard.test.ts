@@ -9,7 +9,7 @@
 import { mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { METRIC_NAMES } from '../../src/metrics/definitions.js'
+import { METRIC_NAMES, SOURCE_METRIC_NAMES } from '../../src/metrics/definitions.js'
 import { NOT_ON_DASHBOARD, TRACKER_METRICS, knownSeriesNames } from '../support/stack/exported-metrics.js'
 import { allPanels, dashboardQueries, readDashboard, withVariables } from '../support/stack/dashboard.js'
 import { PATHS, REPO_ROOT, RULE_FILES, TOOLS } from '../support/stack/paths.js'
@@ -279,13 +279,33 @@ describe('grafana/dashboards/libp2p-peer-tracker.json', () => {
   })
 
   it('uses every tracker metric, except those listed in NOT_ON_DASHBOARD', () => {
-    // Every family the tracker renders (METRIC_NAMES) is among those checked here.
-    expect(TRACKER_METRICS.map((m) => m.name).sort()).toEqual([...METRIC_NAMES].sort())
+    // Every family the tracker renders (METRIC_NAMES, and the source's) is among those checked here.
+    expect(TRACKER_METRICS.map((m) => m.name).sort()).toEqual([...METRIC_NAMES, ...SOURCE_METRIC_NAMES].sort())
     const used = new Set(queries.flatMap((q) => [...metricNames(q.expr)]))
     const unused = TRACKER_METRICS
       .filter((m) => ![m.name, `${m.name}_bucket`].some((n) => used.has(n)))
       .map((m) => m.name)
     expect(unused.sort()).toEqual([...NOT_ON_DASHBOARD.keys()].filter((n) => TRACKER_METRICS.some((m) => m.name === n)).sort())
+  })
+})
+
+describe('the Source row (issue 20)', () => {
+  it('shows the source and its client, source up, the age of the last poll, the interval, polls by result, poll duration and gaps', () => {
+    const uses = (pattern: RegExp, type?: string) => panels
+      .filter((p) => type === undefined || p.type === type)
+      .some((p) => (p.targets ?? []).some((t) => pattern.test(t.expr ?? '')))
+    expect(uses(/^libp2p_tracker_source_info\{/, 'stat'), 'source and client').toBe(true)
+    expect(uses(/^libp2p_tracker_source_up\{/, 'stat'), 'source up').toBe(true)
+    expect(uses(/^time\(\) - \(libp2p_tracker_source_last_success_timestamp_seconds\{[^}]*\} > 0\)$/, 'stat'), 'age of the last successful poll').toBe(true)
+    expect(uses(/^libp2p_tracker_source_poll_interval_seconds\{/, 'stat'), 'poll interval').toBe(true)
+    expect(uses(/^sum by \(instance, result\) \(rate\(libp2p_tracker_source_polls_total\{[^}]*\}\[\$__rate_interval\]\)\)$/, 'timeseries'), 'polls by result').toBe(true)
+    expect(uses(/^histogram_quantile\(0\.99, sum by \(instance, le\) \(rate\(libp2p_tracker_source_poll_duration_seconds_bucket\{/, 'timeseries'), 'poll duration').toBe(true)
+    expect(uses(/^sum by \(instance, change\) \(rate\(libp2p_tracker_source_node_changes_total\{/), 'node changes').toBe(true)
+    expect(uses(/rate\(libp2p_tracker_connection_close_reasons_total\{reason="source_gap", /), 'source gaps').toBe(true)
+    // The row comes before the tracker's own process, and names the alert it shows.
+    const titles = allPanels(dashboard).filter((p) => p.type === 'row').map((p) => p.title)
+    expect(titles.indexOf('Source')).toBe(titles.indexOf('Tracker process') - 1)
+    expect(panels.find((p) => p.title === 'Source up')?.description).toContain('LibP2PTrackerSourceDown')
   })
 })
 

@@ -36,7 +36,7 @@ export const dialsAndDisconnects: Draft[] = [
   }),
   timeseries({
     title: 'Connection close reasons',
-    description: 'Connections closed per second by tracker and cause: local (this node closed it), pruned (the connection manager, over --p2p.max-connections), remote (the peer closed it), reset, timeout (e.g. a failed ping), shutdown. From libp2p_tracker_connection_close_reasons_total.',
+    description: 'Connections closed per second by tracker and cause: local (this node closed it), pruned (the connection manager, over --p2p.max-connections), remote (the peer closed it), reset, timeout (e.g. a failed ping), shutdown; source_gap (a polling source found the connection gone when the node\'s API answered again after failed polls). A polling source knows no cause of the closes it sees between two answered polls. From libp2p_tracker_connection_close_reasons_total.',
     unit: 'cps',
     size: HALF,
     stack: true,

@@ -6,7 +6,7 @@
  * writes itself.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client'
-import { INSIGHT_METRICS, METRICS } from '../../../src/metrics/definitions.js'
+import { INSIGHT_METRICS, METRICS, SOURCE_METRICS } from '../../../src/metrics/definitions.js'
 
 export interface ExportedMetric {
   /** The family name as exposed (counters include their `_total` suffix). */
@@ -14,8 +14,19 @@ export interface ExportedMetric {
   type: string
 }
 
-/** Every family of src/metrics/definitions.ts: the core metrics and the peer-insight ones. */
-export const TRACKER_METRICS: readonly ExportedMetric[] = [...Object.values(METRICS), ...Object.values(INSIGHT_METRICS)]
+/** Every family of src/metrics/definitions.ts: the core metrics, the peer-insight ones and the source's. */
+export const TRACKER_METRICS: readonly ExportedMetric[] = [...Object.values(METRICS), ...Object.values(INSIGHT_METRICS), ...Object.values(SOURCE_METRICS)]
+
+/**
+ * The source families that only a tracker with a polling source (--source=beacon-api or
+ * kubo-rpc) exports: a tracker with its own libp2p node has libp2p_tracker_source_up (1) and
+ * libp2p_tracker_source_info, not these. Dashboard queries that read them have no data for
+ * such a tracker: the end-to-end tests with libp2p trackers (e2e, fleet) leave them out, and
+ * source-dashboard.test.ts checks them with a polling tracker.
+ */
+export const POLLING_SOURCE_ONLY: ReadonlySet<string> = new Set(Object.values(SOURCE_METRICS)
+  .filter((m) => m !== SOURCE_METRICS.sourceUp && m !== SOURCE_METRICS.sourceInfo)
+  .flatMap((m) => seriesNames(m)))
 
 /**
  * Exported metrics the dashboard leaves out on purpose. Every other tracker metric must
