@@ -15,11 +15,11 @@
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
-import { ConfigError } from '../config/config-error.js'
+import { StoreError } from '../errors.js'
 import { FORMAT_KEY, FORMAT_VERSION } from './history-codec.js'
 
-/** A store that cannot be used: exit 2 with this one line. */
-export class StoreError extends ConfigError {}
+/** A store that cannot be used (exit 2 with its one line): defined with the other named errors. */
+export { StoreError }
 
 /** The file that marks a directory as a store libp2p-peer-tracker made. */
 export const STORE_MARKER_FILE = 'LIBP2P_PEER_TRACKER_STORE'
@@ -206,6 +206,6 @@ export async function repairStore (path: string): Promise<void> {
 /** Compacts every key (they all start with "/", and "0" sorts right after it): LevelDB drops deleted and overwritten values. */
 export async function compactStore (store: OpenStore): Promise<void> {
   const db = store.datastore.db as unknown as { compactRange?: (start: string, end: string) => Promise<void> }
-  if (typeof db.compactRange !== 'function') throw new Error('this LevelDB binding cannot compact')
+  if (typeof db.compactRange !== 'function') throw new StoreError(`--storage.path: cannot compact the store at ${store.path}: this LevelDB binding cannot compact`)
   await db.compactRange('/', '0')
 }
