@@ -4,21 +4,26 @@
  * frame and its 3 callers (e.g. " src/" for this project's code, "getConnections" for libp2p's).
  */
 import { readFileSync } from 'node:fs'
-const p = JSON.parse(readFileSync(process.argv[2] as string, 'utf8'))
+
+/** What a .cpuprofile holds (V8's Profiler.Profile), as far as this script reads it. */
+interface ProfileNode { id: number, children?: number[], callFrame: { functionName: string, url: string, lineNumber: number } }
+interface Profile { nodes: ProfileNode[], samples: number[], timeDeltas: number[] }
+
+const p = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as Profile
 const target = process.argv[3] as string
-const byId = new Map<number, any>(p.nodes.map((n: any) => [n.id, n]))
+const byId = new Map<number, ProfileNode>(p.nodes.map(n => [n.id, n]))
 const parent = new Map<number, number>()
 for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
 const self = new Map<number, number>()
 p.samples.forEach((id: number, i: number) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)))
-const name = (n: any) => `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(src|bench)\//, '$1/')}:${n.callFrame.lineNumber + 1}`
+const name = (n: ProfileNode): string => `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(src|bench)\//, '$1/')}:${n.callFrame.lineNumber + 1}`
 // time under frames matching target, by the chain of callers (3 levels)
 const agg = new Map<string, number>()
 let underTarget = 0
 for (const [id, us] of self) {
   let cur: number | undefined = id
-  const chain: any[] = []
-  while (cur !== undefined) { chain.push(byId.get(cur)); cur = parent.get(cur) }
+  const chain: ProfileNode[] = []
+  while (cur !== undefined) { chain.push(byId.get(cur) as ProfileNode); cur = parent.get(cur) }
   const idx = chain.findIndex(n => name(n).includes(target))
   if (idx === -1) continue
   underTarget += us

@@ -19,6 +19,7 @@ export type { InsightPeerView, PeerDetailView, PeerView, PeersQuery, PeerSort, C
 export type { ConnectionLabels, Direction, Transport, Encryption, Muxer } from './tracker/connection-labels.js'
 export type { Clock } from './tracker/clock.js'
 export { ReliabilityCounters } from './tracker/reliability-counters.js'
+export { RegistryClashError, Libp2pInternalsError, ConfigError, StoreError, WebConfigError } from './errors.js'
 
 /**
  * The peerTracker service factory, for `createLibp2p({ services: { peerTracker: peerTracker(init) } })`.

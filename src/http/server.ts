@@ -171,7 +171,9 @@ export function createHttpApp (sources: HttpSources): express.Express {
     }
     try {
       sources.onInternalError?.()
-    } catch {}
+    } catch {
+      // counting the error must not keep the request from its answer
+    }
     sources.log.error({ err }, 'error while serving an HTTP request')
     if (!res.headersSent) res.status(500).type('text').send('Internal server error.\n')
     else res.destroy()

@@ -18,6 +18,7 @@
  * content type.
  */
 import { Registry } from 'prom-client'
+import { RegistryClashError } from '../errors.js'
 import { SampledFamiliesSink } from './sampled-families.js'
 import type { MetricDefinition } from './definitions.js'
 import type { SampledFamily, SampledValue } from './sampled-families.js'
@@ -106,7 +107,7 @@ class RegisteredFamily {
 export function registerFamilies (registry: Registry<RegistryContentType>, definitions: readonly MetricDefinition[], collect: Collect): () => void {
   const clash = definitions.find(d => registry.getSingleMetric(d.name) !== undefined)
   if (clash !== undefined) {
-    throw new Error(`peerTracker: this prom-client registry already has a metric named ${clash.name} (another peerTracker registered in the same registry?): give each tracker its own registry, or registry: false`)
+    throw new RegistryClashError(clash.name, `peerTracker: this prom-client registry already has a metric named ${clash.name} (another peerTracker registered in the same registry?): give each tracker its own registry, or registry: false`)
   }
   const snapshot = new RenderSnapshot(collect)
   const families = definitions.map(d => new RegisteredFamily(d, snapshot, registry))

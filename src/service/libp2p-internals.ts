@@ -10,6 +10,7 @@
  *   all()/forEach(), which read everything without yielding);
  * - the Kad-DHT routing table's size (not on KadDHT's public interface).
  */
+import { Libp2pInternalsError } from '../errors.js'
 import type { PeerStoreRecords } from './peer-store-sweeper.js'
 import type { Connection, PeerId, PeerStore } from '@libp2p/interface'
 
@@ -51,7 +52,7 @@ const NOT_A_DIAL = new Set(['dial-queue:already-connected', 'dial-queue:already-
 export function observeDials (connectionManager: unknown, observer: DialObserver): () => void {
   const manager = connectionManager as { openConnection?: unknown } | undefined
   if (manager === undefined || manager === null || typeof manager.openConnection !== 'function') {
-    throw new Error('libp2p connection manager has no openConnection: cannot count dials (libp2p version changed?)')
+    throw new Libp2pInternalsError('connectionManager.openConnection', 'libp2p connection manager has no openConnection: cannot count dials (libp2p version changed?)')
   }
   const hadOwn = Object.prototype.hasOwnProperty.call(manager, 'openConnection')
   const original = manager.openConnection as OpenConnection

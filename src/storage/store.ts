@@ -4,15 +4,79 @@
  * under /tracker/. Opening it either gives a store this version can read or a StoreError: one
  * line naming --storage.path and the path, the reason, and what the user can do. A store is
  * never deleted, repaired or rewritten on its own: only `storage reset` / `storage repair` do that.
+ *
+ * A store the tracker made is recognised by a marker file it writes into the directory before
+ * LevelDB creates anything there (STORE_MARKER_FILE). Every way in (the tracker, and each
+ * `storage` command) looks at the directory with inspectStoreDirectory() first, which only
+ * reads: a directory that is not empty and holds no marker (someone's files, another program's
+ * LevelDB) is refused before LevelDB could create LOCK, LOG or CURRENT in it, or its repair
+ * move files into lost/.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
-import { ConfigError } from '../config/config-error.js'
+import { StoreError } from '../errors.js'
 import { FORMAT_KEY, FORMAT_VERSION } from './history-codec.js'
 
-/** A store that cannot be used: exit 2 with this one line. */
-export class StoreError extends ConfigError {}
+/** A store that cannot be used (exit 2 with its one line): defined with the other named errors. */
+export { StoreError }
+
+/** The file that marks a directory as a store libp2p-peer-tracker made. */
+export const STORE_MARKER_FILE = 'LIBP2P_PEER_TRACKER_STORE'
+/** Its first line; the rest is a note for a person who finds the file. */
+const STORE_MARKER_LINE = 'libp2p-peer-tracker store'
+const STORE_MARKER_TEXT = `${STORE_MARKER_LINE}\nThis directory is a store made by libp2p-peer-tracker (--storage.path). Without this file the tracker and its storage commands refuse the directory.\n`
+
+/**
+ * What is at a --storage.path, found by reading only (nothing is created, opened or locked):
+ * `missing` (nothing there), `empty` (an empty directory), or `store` (a directory holding the
+ * marker). Anything else is a StoreError: a file, an unreadable directory, or a non-empty
+ * directory without the marker.
+ */
+export type StoreDirectory = 'missing' | 'empty' | 'store'
+
+export function inspectStoreDirectory (path: string): StoreDirectory {
+  const absolute = resolve(path)
+  let entries: string[]
+  try {
+    if (!statSync(absolute).isDirectory()) throw fail(absolute, 'it is not a directory')
+    entries = readdirSync(absolute)
+  } catch (err) {
+    if (err instanceof StoreError) throw err
+    const { code, message } = err as NodeJS.ErrnoException
+    if (code === 'ENOENT') return 'missing'
+    throw fail(absolute, fileSystemReason(code, message) ?? `it cannot be read (${message})`)
+  }
+  if (entries.length === 0) return 'empty'
+  if (entries.includes(STORE_MARKER_FILE)) {
+    let text: string
+    try {
+      text = readFileSync(join(absolute, STORE_MARKER_FILE), 'utf8')
+    } catch (err) {
+      const { code, message } = err as NodeJS.ErrnoException
+      throw fail(absolute, fileSystemReason(code, message) ?? `its ${STORE_MARKER_FILE} file cannot be read (${message})`)
+    }
+    if (text.split('\n')[0] === STORE_MARKER_LINE) return 'store'
+    throw fail(absolute, `its ${STORE_MARKER_FILE} file is not one libp2p-peer-tracker wrote; the directory was left as it is`)
+  }
+  if (entries.includes('CURRENT')) {
+    throw fail(absolute, `it holds a LevelDB store that libp2p-peer-tracker did not make (no ${STORE_MARKER_FILE} file); it was left as it is (give an empty or new directory)`)
+  }
+  throw fail(absolute, 'the directory is not empty and holds no libp2p-peer-tracker store; it was left as it is (give an empty or new directory)')
+}
+
+/** Makes the directory (if missing) and writes the marker into it, before LevelDB creates anything. */
+function markNewStore (absolute: string): void {
+  try {
+    mkdirSync(absolute, { recursive: true })
+    writeFileSync(join(absolute, STORE_MARKER_FILE), STORE_MARKER_TEXT, { flag: 'wx' })
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException
+    // Another tracker starting on the same new directory wrote it first: LevelDB's lock decides.
+    if (code === 'EEXIST' && inspectStoreDirectory(absolute) === 'store') return
+    throw fail(absolute, fileSystemReason(code, message) ?? `it cannot be created (${message})`)
+  }
+}
 
 export interface OpenStore {
   path: string
@@ -46,28 +110,16 @@ function levelReason (err: unknown): { code: string | undefined, message: string
 }
 
 /**
- * Opens (creating if missing) the store at `path`. Refuses: a non-empty directory that is not
- * a LevelDB (so a wrong path never fills someone's directory), a store another process holds,
+ * Opens (creating if missing) the store at `path`. Refuses: a non-empty directory without the
+ * marker (so a wrong path never fills someone's directory), a store another process holds,
  * a corrupt one, one of another format version, and one that holds data but no format key.
  */
 export async function openStore (path: string, options: { createIfMissing?: boolean } = {}): Promise<OpenStore> {
   const absolute = resolve(path)
   const createIfMissing = options.createIfMissing ?? true
-  if (existsSync(absolute)) {
-    let entries: string[]
-    try {
-      if (!statSync(absolute).isDirectory()) throw fail(absolute, 'it is not a directory')
-      entries = readdirSync(absolute)
-    } catch (err) {
-      if (err instanceof StoreError) throw err
-      const { code, message } = err as NodeJS.ErrnoException
-      throw fail(absolute, fileSystemReason(code, message) ?? `it cannot be read (${message})`)
-    }
-    if (entries.length > 0 && !entries.includes('CURRENT')) {
-      throw fail(absolute, 'the directory is not empty and holds no LevelDB store (give an empty or new directory)')
-    }
-  } else if (!createIfMissing) {
-    throw fail(absolute, 'there is no store there')
+  if (inspectStoreDirectory(absolute) !== 'store') {
+    if (!createIfMissing) throw fail(absolute, 'there is no store there')
+    markNewStore(absolute)
   }
   const datastore = new LevelDatastore(absolute)
   try {
@@ -133,7 +185,8 @@ export function storeBytesOnDisk (path: string): number {
 /** Rebuilds a damaged store with LevelDB's repair (keeps what it can read); the store must not be open. */
 export async function repairStore (path: string): Promise<void> {
   const absolute = resolve(path)
-  if (!existsSync(absolute)) throw fail(absolute, 'there is no store there')
+  // A missing or empty directory has nothing to repair (and LevelDB's repair would make a store there).
+  if (inspectStoreDirectory(absolute) !== 'store') throw fail(absolute, 'there is no store there')
   // The LevelDB class, from an instance: a Level opens itself when constructed (deferred open),
   // so it is closed again (or its failed open settled) before repair takes the lock.
   const instance = (new LevelDatastore(absolute, { createIfMissing: false })).db
@@ -153,6 +206,6 @@ export async function repairStore (path: string): Promise<void> {
 /** Compacts every key (they all start with "/", and "0" sorts right after it): LevelDB drops deleted and overwritten values. */
 export async function compactStore (store: OpenStore): Promise<void> {
   const db = store.datastore.db as unknown as { compactRange?: (start: string, end: string) => Promise<void> }
-  if (typeof db.compactRange !== 'function') throw new Error('this LevelDB binding cannot compact')
+  if (typeof db.compactRange !== 'function') throw new StoreError(`--storage.path: cannot compact the store at ${store.path}: this LevelDB binding cannot compact`)
   await db.compactRange('/', '0')
 }

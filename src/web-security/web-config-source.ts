@@ -7,6 +7,7 @@
  * longer required or verified, client_allowed_sans removed): an empty or truncated file must
  * never open the endpoints.
  */
+import { WebConfigError } from '../errors.js'
 import { loadWebConfig, webConfigFingerprint } from './web-config.js'
 import type { ClientAuthType, WebConfig } from './web-config.js'
 import type { Logger } from '../log.js'
@@ -61,7 +62,7 @@ export class WebConfigSource {
     try {
       next = loadWebConfig(this.file)
       const refused = refusedReload(this.config, next)
-      if (refused !== undefined) throw new Error(`--web.config.file: ${this.file}: ${refused} needs a restart`)
+      if (refused !== undefined) throw new WebConfigError(`--web.config.file: ${this.file}: ${refused} needs a restart`)
     } catch (err) {
       this.failedFingerprint = seen
       this.options.onReloadError?.()

@@ -17,7 +17,7 @@ import { readFileSync, statSync } from 'node:fs'
 import { createSecureContext } from 'node:tls'
 import { dirname, resolve } from 'node:path'
 import yaml from 'js-yaml'
-import { ConfigError } from '../config/config-error.js'
+import { WebConfigError } from '../errors.js'
 
 export const CLIENT_AUTH_TYPES = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const
 export type ClientAuthType = typeof CLIENT_AUTH_TYPES[number]
@@ -132,8 +132,8 @@ export interface WebConfig extends WebConfigSpec {
 
 export const EMPTY_WEB_CONFIG: WebConfig = { tls: undefined, basicAuthUsers: new Map(), headers: [], rateLimit: undefined, tlsMaterial: undefined }
 
-/** A problem in the web config file; the message is one line and names the flag and file. */
-export class WebConfigError extends ConfigError {}
+/** A problem in the web config file (one line naming the flag and file): defined with the other named errors. */
+export { WebConfigError }
 
 type Fail = (problem: string) => never
 

@@ -146,14 +146,15 @@ describe('storage: stores the tracker cannot use', () => {
     const other = new Level<string, string>(foreign)
     await other.put('/blocks/abc', 'someone else\'s data')
     await other.close()
-    await refused(foreign, /holds data but no format key/)
+    // Refused before LevelDB opens it: byte for byte as it was (test/e2e/storage-foreign-directory.test.ts).
+    await refused(foreign, /it holds a LevelDB store that libp2p-peer-tracker did not make/)
   }, TIMEOUT_MS)
 
-  it('a non-empty directory that is no LevelDB store is not filled with one', async () => {
+  it('a non-empty directory that is no store of the tracker is not filled with one', async () => {
     const dir = tempDir()
     mkdirSync(join(dir, 'home'))
     writeFileSync(join(dir, 'home', 'notes.txt'), 'mine')
-    await refused(join(dir, 'home'), /not empty and holds no LevelDB store/)
+    await refused(join(dir, 'home'), /not empty and holds no libp2p-peer-tracker store/)
     expect(readdirSync(join(dir, 'home'))).toEqual(['notes.txt'])
   }, TIMEOUT_MS)
 })
@@ -161,6 +162,8 @@ describe('storage: stores the tracker cannot use', () => {
 describe('storage commands', () => {
   it('info, compact, repair and reset a real store', async () => {
     const path = await realStore(tempDir())
+    // The tracker marked the store it made, before LevelDB wrote anything there.
+    expect(readFileSync(join(path, 'LIBP2P_PEER_TRACKER_STORE'), 'utf8')).toMatch(/^libp2p-peer-tracker store\n/)
     const info = await runCliToExit(['storage', 'info', `--storage.path=${path}`], {}, RUN_LIMIT_MS)
     expect(info.code, info.stderr).toBe(0)
     expect(JSON.parse(info.stdout)).toMatchObject({ msg: 'store', path, format: '1', peerStoreRecords: 1 })
@@ -170,6 +173,7 @@ describe('storage commands', () => {
     const repair = await runCliToExit(['storage', 'repair'], { LIBP2P_TRACKER_STORAGE_PATH: path }, RUN_LIMIT_MS)
     expect(repair.code, repair.stderr).toBe(0)
     expect(JSON.parse(repair.stdout)).toMatchObject({ msg: 'store repaired', format: '1', peerStoreRecords: 1 })
+    expect(readdirSync(path)).toContain('LIBP2P_PEER_TRACKER_STORE') // LevelDB's repair leaves files it did not make
     const reset = await runCliToExit(['storage', 'reset', `--storage.path=${path}`], {}, RUN_LIMIT_MS)
     expect(reset.code, reset.stderr).toBe(0)
     expect(JSON.parse(reset.stdout)).toMatchObject({ msg: 'store reset', keysDeleted: expect.any(Number) as number })

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { valueOf } from '../support/exposition.js'
-import { createTestPeer, startTestPeer } from '../support/peers.js'
+import { createTestPeer } from '../support/peers.js'
 import { waitFor } from '../support/wait.js'
 import { startTestTracker } from '../support/tracker.js'
 import type { TestTracker } from '../support/tracker.js'

@@ -27,6 +27,7 @@ async function tracker (raw: Parameters<typeof startTestTracker>[0] = {}): Promi
   return await startTestTracker(raw, stoppers)
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests read the API's JSON as the client would, unchecked
 async function getJson (url: string): Promise<{ status: number, body: any }> {
   const response = await fetch(url)
   return { status: response.status, body: await response.json() }

@@ -83,7 +83,7 @@ describe('history codec', () => {
 
   it('keeps every record within maxPeerBytes, even at its worst (longest agent of 3-byte characters, longest times)', () => {
     for (const [k, f] of [[1, 2], [10, 4], [100, 50]] as const) {
-      const far = 9_999_999_999_999_999 // beyond any real time: every number at its longest
+      const far = 10_000_000_000_000_000 // beyond any real time: every number at its longest (the double 9_999_999_999_999_999 was read as)
       const record: PeerRecord = {
         peerId: '12D3KooW' + 'x'.repeat(44), sessions: Number.MAX_SAFE_INTEGER, firstSeen: far, lastSeen: far, agentVersion: '€'.repeat(MAX_AGENT_LENGTH), rttMs: 123456.789,
         starts: Array.from({ length: f }, () => far),

@@ -101,7 +101,7 @@ describe('TrackerCollector', () => {
   })
 
   it('exports the last peer store sweep: 0 before the first, then its records and end time; peer_store_sweep errors from 0', () => {
-    let last: { records: number, endedAt: number } | undefined
+    let last: { records: number, endedAt: number } | undefined = undefined // set below, read by the collector at each render
     const { render } = setup({ lastPeerStoreSweep: () => last, reliability: new ReliabilityCounters() })
     let families = parseExposition(render())
     expect(valueOf(families, METRICS.peerStorePeers.name)).toBe(0)

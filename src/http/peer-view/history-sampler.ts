@@ -32,7 +32,7 @@ export class HistorySampler {
     try {
       this.options.history.record(this.options.read())
     } catch (err) {
-      try { this.options.onError(err) } catch {}
+      try { this.options.onError(err) } catch { /* a failing error handler must not stop the sampler */ }
     }
   }
 }
