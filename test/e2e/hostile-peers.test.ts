@@ -314,4 +314,16 @@ describe('hostile peers', () => {
     await expect(denied.node.dial(multiaddr(`${allowed.node.getMultiaddrs()[0]?.toString() ?? ''}`))).rejects.toThrow()
     expect(valueOf(await denied.scrape(), 'libp2p_tracker_gated_connections_total', { direction: 'outbound' })).toBe(1)
   })
+
+  it('lets --p2p.deny-cidr win over an overlapping --p2p.allow-cidr, both ways', async () => {
+    // 127.0.0.1 is in both ranges: allowed by the wide one, denied by the narrow one.
+    const t = await tracker({ 'p2p.allow-cidr': ['127.0.0.0/8'], 'p2p.deny-cidr': ['127.0.0.1/32'] })
+    const p = await peer({ listen: true })
+    await expect(p.dial(t.node.getMultiaddrs())).rejects.toThrow()
+    await expect(t.node.dial(p.getMultiaddrs())).rejects.toThrow()
+    const m = await t.scrape()
+    expect(valueOf(m, 'libp2p_tracker_gated_connections_total', { direction: 'inbound' })).toBe(1)
+    expect(valueOf(m, 'libp2p_tracker_gated_connections_total', { direction: 'outbound' })).toBe(1)
+    expect(t.tracker.connectedPeers).toBe(0)
+  })
 })
