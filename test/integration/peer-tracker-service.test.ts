@@ -200,7 +200,7 @@ describe('the peerTracker service in the user\'s prom-client registry', () => {
  * the same peers, so "nothing happened" is not just "too early").
  */
 describe('the library\'s off switches', () => {
-  async function pair (on: PeerTrackerInit, off: PeerTrackerInit, options: { dht?: boolean } = {}): Promise<Array<{ node: ServiceNode, registry: Registry, scrape: () => Promise<ReturnType<typeof parseExposition>> }>> {
+  async function pair (on: PeerTrackerInit, off: PeerTrackerInit, options: { dht?: boolean } = {}): Promise<Array<{ node: ServiceNode, registry: Registry<RegistryContentType>, scrape: () => Promise<ReturnType<typeof parseExposition>> }>> {
     return await Promise.all([on, off].map(async init => {
       const registry = new Registry<RegistryContentType>()
       const node = await createServiceNode({ registry, ...init }, options)
