@@ -1,9 +1,13 @@
 /**
  * The built CLI's life as a user sees it: readiness before libp2p listens and while shutting
  * down, the periodic peer report, SIGINT, logfmt logs, and how a fault (not a user error) is
- * reported: one line on stderr, the stack only in the log, exit code 1. Faults and a slow
- * start are caused from outside with test/support/fault-injection.mjs.
+ * reported: one line on stderr, the stack only in the log, exit code 1; an unhandled rejection
+ * is logged, counted and survived; a shutdown that hangs gives up after 10 s with exit 1 and a
+ * second signal exits at once; --web.max-requests as the CLI applies it. Faults, a slow start,
+ * a stop that hangs and requests held in flight are caused from outside with
+ * test/support/fault-injection.mjs.
  */
+import { request } from 'node:http'
 import { connect } from 'node:net'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -196,9 +200,100 @@ describe('faults', () => {
     expect((fatal?.err as { stack: string }).stack).toMatch(/\n\s+at .*fault-injection\.mjs:\d+/)
   })
 
+  it('logs and counts an unhandled promise rejection and keeps serving', async () => {
+    const run = await tracker(['--p2p.bootstrap='], faultEnv('reject-on-sigusr2'))
+    const rejections = async (): Promise<number | undefined> => {
+      const text = await (await fetch(`${run.url}/metrics`)).text()
+      const m = /^libp2p_tracker_internal_errors_total\{component="unhandled_rejection"\} (\d+)$/m.exec(text)
+      return m === null ? undefined : Number(m[1])
+    }
+    expect(await rejections()).toBe(0)
+    run.process.kill('SIGUSR2')
+    await waitFor('the rejection to be logged', () => run.logs().some(l => l.msg === 'unhandled promise rejection (kept running)'))
+    expect(run.logs().find(l => l.msg === 'unhandled promise rejection (kept running)')).toMatchObject({ level: 'error', err: { message: 'injected fault: nobody awaits this' } })
+    run.process.kill('SIGUSR2')
+    await waitFor('two rejections to be counted', async () => (await rejections()) === 2)
+    // still running and serving; it stops cleanly when asked
+    expect(run.exitedYet()).toBe(false)
+    expect(await statusOf(`${run.url}/-/ready`)).toBe(200)
+    run.process.kill('SIGTERM')
+    expect((await run.exited).code).toBe(0)
+    expect(run.stderr()).toBe('')
+  })
+
   it('reports a user error in the environment naming the variable, with exit code 2', async () => {
     const { code, stderr } = await runCliToExit(['--p2p.dht=off'], { LIBP2P_TRACKER_P2P_BOOTSTRAP: '/ip4/1.2.3.4/tcp/1/p2p/notapeerid' })
     expect(code).toBe(2)
     expect(stderr).toBe('libp2p-peer-tracker: LIBP2P_TRACKER_P2P_BOOTSTRAP (--p2p.bootstrap): "/ip4/1.2.3.4/tcp/1/p2p/notapeerid" has an invalid peer ID "notapeerid" (expected one like 12D3KooW... or Qm...)\n')
+  })
+})
+
+describe('a shutdown that does not finish', () => {
+  it('gives up after 10 s: one line on stderr, a fatal record, exit 1', { timeout: 60_000 }, async () => {
+    const run = await tracker(['--p2p.bootstrap='], faultEnv('server-close-hangs'))
+    const started = Date.now()
+    run.process.kill('SIGTERM')
+    const { code, signal } = await run.exited
+    const took = Date.now() - started
+    expect({ code, signal }).toEqual({ code: 1, signal: null })
+    expect(took).toBeGreaterThanOrEqual(9_500) // it waited for the stop ...
+    expect(took).toBeLessThan(30_000) // ... and then gave up (10 s, later on a loaded machine)
+    expect(run.stderr()).toBe('libp2p-peer-tracker: fatal: shutdown took too long: Error: not stopped after 10000 ms\n')
+    expect(run.logs().find(l => l.level === 'fatal')).toMatchObject({ msg: 'shutdown took too long; exiting' })
+    expect(run.logs().some(l => l.msg === 'stopped')).toBe(false)
+  })
+
+  it('exits 1 at once on a second signal', { timeout: 60_000 }, async () => {
+    const run = await tracker(['--p2p.bootstrap='], faultEnv('server-close-hangs'))
+    run.process.kill('SIGTERM')
+    await waitFor('shutdown to begin', () => run.logs().some(l => l.msg === 'final peer report'))
+    const second = Date.now()
+    run.process.kill('SIGINT')
+    const { code, signal } = await run.exited
+    expect({ code, signal }).toEqual({ code: 1, signal: null })
+    expect(Date.now() - second).toBeLessThan(5_000) // not the 10 s of the shutdown timeout
+    expect(run.logs().find(l => l.msg === 'second signal: exiting without waiting')).toMatchObject({ level: 'warn', signal: 'SIGINT' })
+  })
+})
+
+describe('--web.max-requests as the CLI applies it', () => {
+  /** Starts GET url (with its response held by the hold-responses fault); resolves with its status when it ends. */
+  async function get (url: string): Promise<number> {
+    return await new Promise<number>((resolve, reject) => {
+      const req = request(url, { agent: false }, res => {
+        res.resume()
+        res.once('end', () => { resolve(res.statusCode ?? 0) })
+      })
+      req.once('error', reject)
+      req.end()
+    })
+  }
+
+  /** Holds `n` requests to /metrics in flight inside the tracker; resolves once it holds them. */
+  async function hold (run: CliRun & { url: string }, n: number): Promise<Array<Promise<number>>> {
+    const held = Array.from({ length: n }, async () => await get(`${run.url}/metrics?hold=1`))
+    for (const h of held) h.catch(() => {}) // a failed test kills the tracker: no unhandled rejection then
+    await waitFor(`${n} requests to be held in flight`, () => run.stderr().split('\n').includes(`held ${n}`))
+    return held
+  }
+
+  it('serves 40 requests at once by default and answers the 41st 503, but not the health checks', { timeout: 60_000 }, async () => {
+    const run = await tracker(['--p2p.bootstrap='], faultEnv('hold-responses'))
+    const held = await hold(run, 40)
+    expect(await get(`${run.url}/api/v1/status`)).toBe(503) // the 41st
+    expect(await get(`${run.url}/-/healthy`)).toBe(200)
+    expect(await get(`${run.url}/-/ready`)).toBe(200)
+    run.process.kill('SIGUSR2') // release the held responses
+    expect(await Promise.all(held)).toEqual(Array(40).fill(200))
+    expect(await get(`${run.url}/api/v1/status`)).toBe(200)
+  })
+
+  it('with --web.max-requests=0 serves any number at once', { timeout: 60_000 }, async () => {
+    const run = await tracker(['--p2p.bootstrap=', '--web.max-requests=0'], faultEnv('hold-responses'))
+    const held = await hold(run, 60)
+    // 60 requests are inside the tracker (their responses held): a 61st is still served.
+    expect(await get(`${run.url}/api/v1/status`)).toBe(200)
+    run.process.kill('SIGUSR2')
+    expect(await Promise.all(held)).toEqual(Array(60).fill(200))
   })
 })

@@ -314,4 +314,17 @@ describe('hostile peers', () => {
     await expect(denied.node.dial(multiaddr(`${allowed.node.getMultiaddrs()[0]?.toString() ?? ''}`))).rejects.toThrow()
     expect(valueOf(await denied.scrape(), 'libp2p_tracker_gated_connections_total', { direction: 'outbound' })).toBe(1)
   })
+
+  it('lets --p2p.deny-cidr win over an overlapping --p2p.allow-cidr, both ways', async () => {
+    // 127.0.0.1 is in both ranges: allowed by the wide one, denied by the narrow one.
+    const t = await tracker({ 'p2p.allow-cidr': ['127.0.0.0/8'], 'p2p.deny-cidr': ['127.0.0.1/32'] })
+    const p = await peer({ listen: true })
+    const outcome = async (dial: Promise<unknown>): Promise<string> => await dial.then(() => 'connected', () => 'refused')
+    expect(await outcome(p.dial(t.node.getMultiaddrs()))).toBe('refused')
+    expect(await outcome(t.node.dial(p.getMultiaddrs()))).toBe('refused')
+    const m = await t.scrape()
+    expect(valueOf(m, 'libp2p_tracker_gated_connections_total', { direction: 'inbound' })).toBe(1)
+    expect(valueOf(m, 'libp2p_tracker_gated_connections_total', { direction: 'outbound' })).toBe(1)
+    expect(t.tracker.connectedPeers).toBe(0)
+  })
 })

@@ -2,8 +2,11 @@
  * The CLI's /metrics in both formats, in any order: prom-client renames counters in place when
  * it renders OpenMetrics (so a later text render loses `_total`); the CLI never renders
  * through that path, so OpenMetrics, text, OpenMetrics, text scrapes each name every counter
- * as its format requires, the tracker's and the process metrics' alike.
+ * as its format requires, the tracker's and the process metrics' alike. Both formats come
+ * gzipped when the scraper accepts gzip, as Prometheus does, and plain when it does not.
  */
+import { request } from 'node:http'
+import { gunzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ALL_METRICS } from '../../src/metrics/definitions.js'
 import { parseExposition } from '../support/exposition.js'
@@ -70,6 +73,39 @@ describe('the CLI\'s /metrics in both formats', () => {
       // The same counter samples in both formats.
       expect(textCounters.flatMap(c => c.samples).sort()).toEqual(omCounters.flatMap(c => c.samples).sort())
       expect(parseExposition(text.body).samples.length).toBeGreaterThan(0)
+    }
+  })
+})
+
+describe('gzip on /metrics', () => {
+  /** GET with these headers through node:http, which (unlike fetch) does not decompress. */
+  async function get (url: string, headers: Record<string, string>): Promise<{ headers: Record<string, string | string[] | undefined>, body: Buffer }> {
+    return await new Promise((resolve, reject) => {
+      const req = request(url, { headers, agent: false }, res => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.once('end', () => { resolve({ headers: res.headers, body: Buffer.concat(chunks) }) })
+        res.once('error', reject)
+      })
+      req.once('error', reject)
+      req.end()
+    })
+  }
+
+  it('answers gzip to a scraper that accepts it, in both formats, and plain text to one that does not', async () => {
+    const t = await startTestTracker()
+    stoppers.push(async () => { await t.stop() })
+    for (const accept of [OPENMETRICS, 'text/plain']) {
+      const zipped = await get(`${t.url}/metrics`, { accept, 'accept-encoding': 'gzip' })
+      expect(zipped.headers['content-encoding'], accept).toBe('gzip')
+      expect(zipped.headers.vary).toMatch(/Accept-Encoding/i)
+      const text = gunzipSync(zipped.body).toString('utf8')
+      expect(text).toMatch(/^# HELP libp2p_tracker_/m)
+      expect(zipped.body.length).toBeLessThan(text.length / 3) // what gzip is for
+
+      const plain = await get(`${t.url}/metrics`, { accept })
+      expect(plain.headers['content-encoding'], accept).toBeUndefined()
+      expect(plain.body.toString('utf8')).toMatch(/^# HELP libp2p_tracker_/m)
     }
   })
 })

@@ -2,7 +2,8 @@
  * The peerTracker service in a plain js-libp2p node, with real peers on 127.0.0.1: its
  * families in the user's prom-client registry (both formats, in any order, without
  * prom-client's in-place counter renaming ever showing), equal to the service's own
- * exposition of the same state, registered once per registry and removed at stop.
+ * exposition of the same state, registered once per registry and removed at stop; and its
+ * off switches (observeDials, rttSampleIntervalMs, peerStoreSweepIntervalMs, dhtService).
  */
 import '../../src/runtime/node-shims.js'
 import { Counter, Registry, register as globalRegistry } from 'prom-client'
@@ -191,5 +192,71 @@ describe('the peerTracker service in the user\'s prom-client registry', () => {
     expect(node.services.peerTracker.peers().map(p => p.peerId)).toEqual([peer.peerId.toString()])
     expect(node.services.peerTracker.peer(peer.peerId.toString())).toMatchObject({ peerId: peer.peerId.toString(), connected: true })
     expect(node.services.peerTracker.exposition('openmetrics')).toMatch(/# TYPE libp2p_tracker_peer_connects counter\n[^]*# EOF\n$/)
+  })
+})
+
+/**
+ * docs/library.md's off switches, each beside a node with the switch on (the positive control:
+ * the same peers, so "nothing happened" is not just "too early").
+ */
+describe('the library\'s off switches', () => {
+  async function pair (on: PeerTrackerInit, off: PeerTrackerInit, options: { dht?: boolean } = {}): Promise<Array<{ node: ServiceNode, registry: Registry<RegistryContentType>, scrape: () => Promise<ReturnType<typeof parseExposition>> }>> {
+    return await Promise.all([on, off].map(async init => {
+      const registry = new Registry<RegistryContentType>()
+      const node = await createServiceNode({ registry, ...init }, options)
+      stoppers.push(async () => { await node.stop() })
+      await node.start()
+      return { node, registry, scrape: async () => parseExposition(await registry.metrics()) }
+    }))
+  }
+  const quiet: PeerTrackerInit = { rttSampleIntervalMs: 0, peerStoreSweepIntervalMs: 0, observeDials: false }
+
+  it('observeDials: false counts no dial', { timeout: 60_000 }, async () => {
+    const [on, off] = await pair({ ...quiet, observeDials: true }, quiet) as [Awaited<ReturnType<typeof pair>>[0], Awaited<ReturnType<typeof pair>>[0]]
+    const target = await createTestPeer()
+    stoppers.push(async () => { await target.stop() })
+    for (const { node } of [on, off]) await node.dial(target.getMultiaddrs())
+    expect(valueOf(await on.scrape(), INSIGHT_METRICS.dials.name, { outcome: 'success' })).toBe(1)
+    const offDials = samplesOf(await off.scrape(), INSIGHT_METRICS.dials.name)
+    expect(offDials.length).toBeGreaterThan(0) // exported, as 0
+    expect(offDials.filter(d => d.value !== 0)).toEqual([])
+  })
+
+  it('rttSampleIntervalMs: 0 samples no RTT and sends no ping', { timeout: 60_000 }, async () => {
+    const [on, off] = await pair({ ...quiet, rttSampleIntervalMs: 100 }, quiet) as [Awaited<ReturnType<typeof pair>>[0], Awaited<ReturnType<typeof pair>>[0]]
+    // a peer that counts the pings it answers (no ping service of its own)
+    const target = await createTestPeer({ noStandardServices: true })
+    stoppers.push(async () => { await target.stop() })
+    const pingsFrom = new Map<string, number>()
+    await target.handle('/ipfs/ping/1.0.0', (stream, connection) => {
+      pingsFrom.set(connection.remotePeer.toString(), (pingsFrom.get(connection.remotePeer.toString()) ?? 0) + 1)
+      stream.abort(new Error('counted'))
+    })
+    for (const { node } of [on, off]) await node.dial(target.getMultiaddrs())
+    const rttCount = async (t: typeof on): Promise<number> => valueOf(await t.scrape(), `${INSIGHT_METRICS.peerRtt.name}_count`) ?? 0
+    // (libp2p's connection monitor pings too, but not before 10 s; the sampler at once and every 100 ms)
+    await waitFor('the sampling node to ping the peer', () => (pingsFrom.get(on.node.peerId.toString()) ?? 0) >= 2)
+    expect(pingsFrom.get(off.node.peerId.toString())).toBeUndefined()
+    expect(await rttCount(off)).toBe(0)
+  })
+
+  it('peerStoreSweepIntervalMs: 0 never sweeps the peer store', { timeout: 60_000 }, async () => {
+    const [on, off] = await pair({ ...quiet, peerStoreSweepIntervalMs: 100 }, quiet) as [Awaited<ReturnType<typeof pair>>[0], Awaited<ReturnType<typeof pair>>[0]]
+    const last = async (t: typeof on): Promise<number | undefined> => valueOf(await t.scrape(), METRICS.peerStoreLastSweep.name)
+    await waitFor('the sweeping node to sweep', async () => ((await last(on)) ?? 0) > 0)
+    const swept = await last(on) as number
+    await waitFor('a second sweep', async () => ((await last(on)) ?? 0) > swept)
+    expect(await last(off)).toBe(0)
+  })
+
+  it('dhtService: false exports no routing table size, although the node has one', { timeout: 60_000 }, async () => {
+    const [on, off] = await pair(quiet, { ...quiet, dhtService: false }, { dht: true }) as [Awaited<ReturnType<typeof pair>>[0], Awaited<ReturnType<typeof pair>>[0]]
+    const server = await createTestPeer({ dht: true })
+    stoppers.push(async () => { await server.stop() })
+    const tableOf = (t: typeof on): { size: number } => (t.node as unknown as Libp2p<{ dht: { routingTable: { size: number } } }>).services.dht.routingTable
+    for (const { node } of [on, off]) await node.dial(server.getMultiaddrs())
+    await waitFor('the DHT server in both routing tables', () => tableOf(on).size === 1 && tableOf(off).size === 1)
+    expect(valueOf(await on.scrape(), METRICS.dhtRoutingTablePeers.name)).toBe(1)
+    expect(valueOf(await off.scrape(), METRICS.dhtRoutingTablePeers.name)).toBe(0)
   })
 })

@@ -3,8 +3,9 @@
  * valid with its defaults and the demo profile, images pinned, healthchecks, named
  * volumes, dependencies on health only where needed, each tracker service serving on every
  * interface where its image's healthcheck looks, the revision build arg, the demo's file_sd
- * target and secrets from the environment. Negative controls feed the checks broken
- * services and addresses.
+ * target and secrets from the environment, and every published port but libp2p's bound to
+ * 127.0.0.1 on the host (docs/monitoring.md: the stack has no authentication). Negative
+ * controls feed the checks broken services, addresses and ports.
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -18,6 +19,30 @@ import { composeProblems, isPinnedImage, listensOnAllInterfaces, trackerWebAddre
 import { readYaml } from '../support/stack/yaml.js'
 
 const scratch = scratchDir('libp2p-tracker-compose-')
+
+/** libp2p's port: published on every interface so that peers can dial in. */
+const LIBP2P_PORT = 4001
+
+/**
+ * Each published port as "service: host-side" ("127.0.0.1:9090", "0.0.0.0:4001"), from
+ * docker-compose's rendering: short form "[ip:]published:target[/proto]" or long form.
+ */
+function publishedPorts (file: ComposeFile): Array<{ service: string, ip: string, port: number }> {
+  return Object.entries(file.services).flatMap(([service, s]) => ((s.ports ?? []) as Array<string | { host_ip?: string, published?: number | string }>).map(p => {
+    if (typeof p !== 'string') return { service, ip: p.host_ip ?? '0.0.0.0', port: Number(p.published) }
+    const parts = p.replace(/\/\w+$/, '').split(':')
+    return parts.length === 3
+      ? { service, ip: parts[0] as string, port: Number(parts[1]) }
+      : { service, ip: '0.0.0.0', port: Number(parts[0]) }
+  }))
+}
+
+/** Published ports reachable from other machines, other than libp2p's. */
+function exposedWebPorts (file: ComposeFile): string[] {
+  return publishedPorts(file)
+    .filter(p => p.ip !== '127.0.0.1' && p.port !== LIBP2P_PORT)
+    .map(p => `${p.service}: ${p.ip}:${p.port}`)
+}
 
 describe('docker-compose.yml', () => {
   // No GRAFANA_ADMIN_PASSWORD or LIBP2P_TRACKER_REVISION: the file must work with its defaults.
@@ -176,6 +201,28 @@ describe('docker-compose.yml', () => {
     })
     expect(result.code, result.output).toBe(0)
     expect(result.stdout).toContain('GF_SECURITY_ADMIN_PASSWORD: s3cret-from-env')
+  })
+
+  it('publishes the web ports of the tracker, Prometheus, Alertmanager and Grafana on 127.0.0.1 only, libp2p on every interface', async () => {
+    const file = await rendered()
+    const ports = publishedPorts(file)
+    expect(exposedWebPorts(file)).toEqual([])
+    // every web UI the docs list is published, on the loopback address
+    for (const [service, port] of [['tracker', 9089], ['prometheus', 9090], ['alertmanager', 9093], ['grafana', 3000]] as const) {
+      expect(ports, service).toContainEqual({ service, ip: '127.0.0.1', port })
+    }
+    expect(ports).toContainEqual({ service: 'tracker', ip: '0.0.0.0', port: LIBP2P_PORT })
+  })
+
+  it('flags a web port published on every interface (negative control)', () => {
+    expect(exposedWebPorts({
+      services: {
+        prometheus: { ports: ['9090:9090'] },
+        grafana: { ports: ['0.0.0.0:3000:3000/tcp'] },
+        alertmanager: { ports: [{ published: 9093, target: 9093 }] },
+        tracker: { ports: ['127.0.0.1:9089:9089/tcp', '4001:4001/tcp'] }
+      }
+    })).toEqual(['prometheus: 0.0.0.0:9090', 'grafana: 0.0.0.0:3000', 'alertmanager: 0.0.0.0:9093'])
   })
 
   it('flags an unpinned image, a missing healthcheck and a plain depends_on (negative control)', () => {

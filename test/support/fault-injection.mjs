@@ -9,6 +9,13 @@
  * - http-listen-throws: the HTTP server's listen() throws a TypeError (a fault, not a user
  *   error) during start-up.
  * - throw-on-sigusr2: SIGUSR2 throws an Error from an event handler, which nothing catches.
+ * - reject-on-sigusr2: SIGUSR2 rejects a promise that nobody awaits (an unhandled rejection).
+ * - server-close-hangs: the HTTP server closes but never says so (close()'s callback is
+ *   dropped), so the tracker's stop never finishes, and a timer holds the event loop open as
+ *   a stuck socket would.
+ * - hold-responses: a response to a request whose URL has `hold=1` is not ended until the
+ *   process gets SIGUSR2, so the test holds requests in flight inside the tracker; each one
+ *   held writes `held <n>` to stderr.
  */
 import http from 'node:http'
 import https from 'node:https'
@@ -37,6 +44,30 @@ if (fault === 'hold-p2p-listen') {
   process.on('SIGUSR2', () => {
     throw new Error('injected fault: nobody catches this\n    at a second line that must not reach stderr')
   })
+} else if (fault === 'reject-on-sigusr2') {
+  process.on('SIGUSR2', () => {
+    void Promise.reject(new Error('injected fault: nobody awaits this'))
+  })
+} else if (fault === 'server-close-hangs') {
+  const close = http.Server.prototype.close
+  http.Server.prototype.close = function () {
+    setInterval(() => {}, 1000) // what a stuck connection would do: the process cannot just drain
+    return close.call(this) // the callback is dropped: nobody hears that the server closed
+  }
+} else if (fault === 'hold-responses') {
+  const end = http.ServerResponse.prototype.end
+  let released = false
+  const waiting = []
+  process.on('SIGUSR2', () => {
+    released = true
+    for (const go of waiting.splice(0)) go()
+  })
+  http.ServerResponse.prototype.end = function (...args) {
+    if (released || !(this.req?.url ?? '').includes('hold=1')) return end.apply(this, args)
+    waiting.push(() => { end.apply(this, args) })
+    process.stderr.write(`held ${waiting.length}\n`)
+    return this
+  }
 } else if (fault !== undefined) {
   throw new Error(`unknown TRACKER_TEST_FAULT ${fault}`)
 }

@@ -76,7 +76,7 @@ export async function scrapeUntil (t: TestTracker, what: string, check: (m: Expo
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
 
-export type InjectedFault = 'hold-p2p-listen' | 'http-listen-throws' | 'throw-on-sigusr2'
+export type InjectedFault = 'hold-p2p-listen' | 'http-listen-throws' | 'throw-on-sigusr2' | 'reject-on-sigusr2' | 'server-close-hangs' | 'hold-responses'
 
 /** The environment that loads ./fault-injection.mjs into the CLI with one fault. */
 export function faultEnv (fault: InjectedFault): Record<string, string> {
