@@ -22,6 +22,7 @@ import type { RunningChild } from '../support/process.js'
 import type { AddressInfo } from 'node:net'
 
 const PEER_PROCESS = fileURLToPath(new URL('../support/peer-process.ts', import.meta.url))
+const HELIA_PEER = fileURLToPath(new URL('../support/helia-peer.mjs', import.meta.url))
 const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href
 
 /** The tracker listens on all four, on 127.0.0.1 (TCP comes from startCliTracker). */
@@ -210,6 +211,35 @@ describe('the CLI over TCP, QUIC, WebSockets and WebRTC-direct', () => {
     expect(errors).toEqual([reason])
     expect(valueOf(m, 'libp2p_tracker_connected_peers')).toBe(0)
   }, 180_000)
+
+  it('counts a Helia 7 node (its default stack, Node 22) that reaches it over WebSockets, once', async () => {
+    const t = await tracker(['--p2p.bootstrap='])
+    const helia = startChild(await node22(), [HELIA_PEER, addressOf(t, 'ws')], { stdin: 'pipe', name: 'a Helia peer' })
+    cleanups.push(helia.kill)
+    const heliaEvents = (): string[] => helia.stdout().split('\n').filter(l => l.startsWith('{')).map(l => (JSON.parse(l) as { event: string }).event)
+    await waitFor('Helia to connect over WebSockets', () => {
+      if (helia.exitedYet()) throw new Error(`the Helia peer exited early: ${helia.output()}`)
+      return heliaEvents().includes('connected')
+    }, 60_000)
+    let m!: Exposition
+    await waitFor('the tracker to see Helia identified', async () => {
+      m = await metrics(t.url)
+      return samplesOf(m, 'libp2p_tracker_peers_by_agent').some(s => s.labels.agent === 'helia' && s.value === 1)
+    }, 30_000)
+    expect(valueOf(m, 'libp2p_tracker_connected_peers')).toBe(1)
+    expect(sumOf(m, 'libp2p_tracker_open_connections')).toBe(1)
+    expect(connections(m, 'libp2p_tracker_open_connections', 'inbound', 'ws')).toBe(1)
+    expect(valueOf(m, 'libp2p_tracker_peer_connects_total', { direction: 'inbound' })).toBe(1)
+
+    helia.process.stdin?.write('stop\n')
+    expect(await helia.exitWithin(30_000)).toBe(0)
+    await waitFor('the tracker to count Helia leaving', async () => {
+      m = await metrics(t.url)
+      return valueOf(m, 'libp2p_tracker_connected_peers') === 0
+    }, 30_000)
+    expect(valueOf(m, 'libp2p_tracker_peer_disconnects_total', { direction: 'inbound' })).toBe(1)
+    expect(connections(m, 'libp2p_tracker_connections_closed_total', 'inbound', 'ws')).toBe(1)
+  }, 120_000)
 
   it('exits 2 with one line naming a listen address it cannot serve', async () => {
     const unsupported = await runCliToExit(['--p2p.listen=/ip4/127.0.0.1/tcp/0', '--p2p.listen=/ip4/127.0.0.1/udp/0/quic'])
