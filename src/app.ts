@@ -17,6 +17,7 @@ import { MetricsScraper } from './metrics/scrape.js'
 import { startBootstrapKeeper } from './p2p/bootstrap-peers.js'
 import { loadOrCreateIdentity } from './p2p/identity.js'
 import { createTrackerNode } from './p2p/node.js'
+import { listenTransportOf } from './p2p/transports.js'
 import { startRedialingPreviousPeers } from './p2p/previous-peers.js'
 import { startPollingTracker } from './app-polling.js'
 import { peerReport } from './report.js'
@@ -99,6 +100,7 @@ async function startWithStorage (config: Config, log: Logger, { startedAt, relia
   storage: TrackerStorage | undefined
   clock: Clock | undefined
 }): Promise<RunningTracker> {
+  if (config.p2p.quicSkipped) log.warn(`QUIC needs Node 22 or later (this is Node ${process.version}): running without it`)
   const identity = await loadOrCreateIdentity(config.p2p.identityFile)
   // A store belongs to one node: a persistent identity is recorded, and a polling source's store refused.
   await storage?.claim({ source: 'libp2p', peerId: config.p2p.identityFile === undefined ? undefined : peerIdFromPrivateKey(identity.privateKey).toString() })
@@ -172,7 +174,7 @@ async function startWithStorage (config: Config, log: Logger, { startedAt, relia
     await node.start()
   } catch (err) {
     await closeServer(server)
-    throw listenError(err)
+    throw listenError(err, config.p2p.listen)
   }
   ready = true
   historySampler.start() // peer view
@@ -216,22 +218,38 @@ async function startWithStorage (config: Config, log: Logger, { startedAt, relia
   return { node, peerTracker, tracker, http, stop, reliability, insight: peerTracker.insight }
 }
 
-/** Every direction with the transport, encryption and muxers this node speaks: exported as 0 from the start. */
+/**
+ * Every direction with the transports this node runs, each with the encryption and muxers it
+ * speaks (TCP and WebSockets: Noise and --p2p.muxers; QUIC: tls and quic; WebRTC-direct: dtls
+ * and webrtc): exported as 0 from the start.
+ */
 function knownConnectionLabels (config: Config): ConnectionLabels[] {
-  return DIRECTIONS.flatMap(direction => config.p2p.muxers.map(muxer => ({ direction, transport: 'tcp' as const, encryption: 'noise' as const, muxer })))
+  const running = new Set([...config.p2p.transports, ...config.p2p.listen.map(listenTransportOf)])
+  const stacks: Array<Omit<ConnectionLabels, 'direction'>> = []
+  if (running.has('tcp')) stacks.push(...config.p2p.muxers.map(muxer => ({ transport: 'tcp' as const, encryption: 'noise' as const, muxer })))
+  if (running.has('quic')) stacks.push({ transport: 'quic', encryption: 'tls', muxer: 'quic' })
+  if (running.has('ws')) stacks.push(...config.p2p.muxers.map(muxer => ({ transport: 'ws' as const, encryption: 'noise' as const, muxer })))
+  if (running.has('webrtc-direct')) stacks.push({ transport: 'webrtc', encryption: 'dtls', muxer: 'webrtc' })
+  return DIRECTIONS.flatMap(direction => stacks.map(stack => ({ direction, ...stack })))
 }
 
 /**
  * libp2p reports listen failures as one UnsupportedListenAddressesError listing each address
  * and its cause; turn that into one line naming --p2p.listen and the first failing address.
+ * WebRTC-direct fails before that, with its own error and no address: name its first address.
  */
-function listenError (err: unknown): unknown {
+function listenError (err: unknown, listen: string[]): unknown {
+  const message = (err as Error)?.message ?? ''
+  if (message.includes('ICE UDP mux')) {
+    const addr = listen.find(a => listenTransportOf(a) === 'webrtc-direct') ?? ''
+    return new ConfigError(`--p2p.listen: ${addr} cannot be listened on (its UDP port is in use or not of this machine: ${message})`)
+  }
   if ((err as Error)?.name !== 'UnsupportedListenAddressesError') return err
-  const failure = /^\s+(\/\S+): (.*)$/m.exec((err as Error).message)
-  if (failure === null) return new ConfigError(`--p2p.listen: ${(err as Error).message.split('\n')[0] ?? ''}`)
+  const failure = /^\s+(\/\S+): (.*)$/m.exec(message)
+  if (failure === null) return new ConfigError(`--p2p.listen: ${message.split('\n')[0] ?? ''}`)
   const [, addr, cause = ''] = failure
-  const reason = cause.includes('EADDRINUSE')
+  const reason = cause.includes('EADDRINUSE') || cause.includes('Address already in use')
     ? 'is already in use'
-    : cause.includes('EADDRNOTAVAIL') ? 'is not an address of this machine' : `cannot be listened on (${cause})`
+    : cause.includes('EADDRNOTAVAIL') || cause.includes('Cannot assign requested address') ? 'is not an address of this machine' : `cannot be listened on (${cause})`
   return new ConfigError(`--p2p.listen: ${addr ?? ''} ${reason}`)
 }

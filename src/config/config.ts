@@ -2,7 +2,9 @@
  * The tracker's configuration: its type and its defaults (as the flags write them). Turning
  * flags and environment into a Config is ./parse.ts's job.
  */
+import { DEFAULT_LISTEN } from '../p2p/transports.js'
 import type { Cidr } from '../p2p/connection-gater.js'
+import type { TransportName } from '../p2p/transports.js'
 
 export type DhtMode = 'client' | 'server' | 'off'
 export type DhtAddressFilter = 'public' | 'all'
@@ -41,7 +43,12 @@ export interface Config {
   }
   p2p: {
     identityFile: string | undefined
+    /** Each address turns its transport on (src/p2p/transports.ts). */
     listen: string[]
+    /** The transports dialled with (--p2p.transports); the node runs these and those of `listen`. */
+    transports: TransportName[]
+    /** QUIC was left out of the default transports because this Node is older than 22 (logged at start). */
+    quicSkipped: boolean
     bootstrap: string[]
     muxers: MuxerName[]
     dht: DhtMode
@@ -112,7 +119,8 @@ export const AMINO_BOOTSTRAP: readonly string[] = [
 export const DEFAULTS = {
   'web.listen-address': `:${DEFAULT_WEB_PORT}`,
   'web.telemetry-path': '/metrics',
-  'p2p.listen': ['/ip4/0.0.0.0/tcp/0', '/ip6/::/tcp/0'],
+  'p2p.listen': DEFAULT_LISTEN,
+  'p2p.transports': 'tcp,quic,ws,webrtc-direct',
   'p2p.muxers': 'yamux,mplex',
   'p2p.dht': 'client',
   'p2p.dht-address-filter': 'public',

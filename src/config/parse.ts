@@ -7,6 +7,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { parseCidr } from '../p2p/connection-gater.js'
+import { DEFAULT_LISTEN, TRANSPORT_NAMES, listenTransportOf, quicSupported, udpPortOf } from '../p2p/transports.js'
 import { AMINO_BOOTSTRAP, DEFAULTS, MIN_PEER_STORE_MAX_AGE_MS } from './config.js'
 import { ConfigError } from './config-error.js'
 import { parseSourceFlags } from './source.js'
@@ -14,6 +15,7 @@ import { parseCount, parseDuration, parseListenAddress, peerIdOfMultiaddr } from
 import type { Cidr } from '../p2p/connection-gater.js'
 import type { Config, MuxerName } from './config.js'
 import type { RawSourceConfig } from './source.js'
+import type { TransportName } from '../p2p/transports.js'
 
 /** The environment variable of a flag: LIBP2P_TRACKER_WEB_LISTEN_ADDRESS for web.listen-address. */
 export function envName (flag: string): string {
@@ -39,6 +41,7 @@ export interface RawConfig extends RawSourceConfig {
   'p2p.listen'?: string[]
   'p2p.bootstrap'?: string[]
   'p2p.muxers'?: string
+  'p2p.transports'?: string
   'p2p.dht'?: string
   'p2p.dht-address-filter'?: string
   'p2p.max-connections'?: string
@@ -67,17 +70,19 @@ export interface RawConfig extends RawSourceConfig {
 export interface BuildOptions {
   /** Flags whose value came from their environment variable: errors about them name the variable. */
   fromEnvironment?: ReadonlySet<string>
+  /** The Node this runs on (process.version by default): QUIC needs 22 or later. */
+  nodeVersion?: string
 }
 
 export function buildConfig (raw: RawConfig, options: BuildOptions = {}): Config {
   try {
-    return buildConfigFromRaw(raw)
+    return buildConfigFromRaw(raw, options.nodeVersion ?? process.version)
   } catch (err) {
     throw attributeToEnvironment(err, options.fromEnvironment ?? new Set())
   }
 }
 
-function buildConfigFromRaw (raw: RawConfig): Config {
+function buildConfigFromRaw (raw: RawConfig, nodeVersion: string): Config {
   const { host, port } = parseListenAddress('--web.listen-address', raw['web.listen-address'] ?? DEFAULTS['web.listen-address'])
   return {
     source: parseSourceFlags(raw),
@@ -89,7 +94,7 @@ function buildConfigFromRaw (raw: RawConfig): Config {
     },
     p2p: {
       identityFile: nonEmpty('--p2p.identity-file', raw['p2p.identity-file']),
-      listen: parseListen(raw['p2p.listen'] ?? [...DEFAULTS['p2p.listen']]),
+      ...parseTransports(raw, nodeVersion),
       bootstrap: parseBootstrap(raw['p2p.bootstrap'] ?? [...AMINO_BOOTSTRAP]),
       muxers: parseMuxers(raw['p2p.muxers'] ?? DEFAULTS['p2p.muxers']),
       dht: oneOf('--p2p.dht', raw['p2p.dht'] ?? DEFAULTS['p2p.dht'], ['client', 'server', 'off'] as const),
@@ -189,6 +194,43 @@ function parseListen (values: string[]): string[] {
     }
   }
   return list
+}
+
+/**
+ * --p2p.transports (the transports the node dials with; default: all four this Node runs)
+ * and --p2p.listen (each address turns its transport on; default: DEFAULT_LISTEN of the
+ * transports dialled). Every listen address must be one a transport serves, and two UDP
+ * transports cannot share a port.
+ */
+function parseTransports (raw: RawConfig, nodeVersion: string): Pick<Config['p2p'], 'transports' | 'listen' | 'quicSkipped'> {
+  const quicOk = quicSupported(nodeVersion)
+  const noQuic = `QUIC needs Node 22 or later (this is Node ${nodeVersion})`
+  let transports: TransportName[]
+  if (raw['p2p.transports'] === undefined) {
+    transports = TRANSPORT_NAMES.filter(t => t !== 'quic' || quicOk)
+  } else {
+    const list = splitList([raw['p2p.transports']])
+    if (list.length === 0) throw new ConfigError(`--p2p.transports: name at least one of ${TRANSPORT_NAMES.join(', ')}`)
+    transports = list.map(t => oneOf('--p2p.transports', t, TRANSPORT_NAMES))
+    if (new Set(transports).size !== transports.length) throw new ConfigError(`--p2p.transports: "${raw['p2p.transports']}" names a transport twice`)
+    if (!quicOk && transports.includes('quic')) throw new ConfigError(`--p2p.transports: ${noQuic}`)
+  }
+  const listen = raw['p2p.listen'] === undefined
+    ? DEFAULT_LISTEN.filter(a => transports.includes(listenTransportOf(a) as TransportName))
+    : parseListen(raw['p2p.listen'])
+  const udpPorts = new Map<string, string>()
+  for (const address of listen) {
+    const transport = listenTransportOf(address)
+    if (transport === undefined) throw new ConfigError(`--p2p.listen: "${address}" is not an address the node can serve: /ip4|ip6/<ip>/tcp/<port> (TCP), .../tcp/<port>/ws (WebSockets), .../udp/<port>/quic-v1 (QUIC) or .../udp/<port>/webrtc-direct`)
+    if (transport === 'quic' && !quicOk) throw new ConfigError(`--p2p.listen: "${address}": ${noQuic}`)
+    const udp = udpPortOf(address)
+    if (udp !== undefined && udp.port !== 0) {
+      const other = udpPorts.get(`${udp.host}|${udp.port}`)
+      if (other !== undefined) throw new ConfigError(`--p2p.listen: "${address}" takes UDP port ${udp.port} of "${other}"; QUIC and WebRTC-direct need a UDP port each here (js-libp2p cannot share one)`)
+      udpPorts.set(`${udp.host}|${udp.port}`, address)
+    }
+  }
+  return { transports, listen, quicSkipped: !quicOk && raw['p2p.transports'] === undefined }
 }
 
 /**

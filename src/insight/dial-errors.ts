@@ -53,7 +53,8 @@ const ABORTED = rule('aborted', ['AbortError'], ['ABORT_ERR'], /\baborted\b/i)
  */
 const DIAL_ERROR_TABLE: readonly Rule[] = [
   PEER_ID_MISMATCH,
-  rule('refused', [], ['ECONNREFUSED'], /ECONNREFUSED|connection refused/i),
+  // A WebSocket dial refused: Node 22+'s WebSocket says only "Received network error or non-101 status code".
+  rule('refused', [], ['ECONNREFUSED'], /ECONNREFUSED|connection refused|non-101 status code|Unexpected server response/i),
   rule('unreachable', [], ['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME'], /EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|unreachable/i),
   TIMEOUT,
   ABORTED,

@@ -1,9 +1,10 @@
 /**
- * The CLI's libp2p node: TCP, Noise (XX), yamux and/or mplex, identify, ping and (optionally)
- * Kad-DHT, with connection limits and the peer store's ages from the configuration, plus the
+ * The CLI's libp2p node: TCP, QUIC-v1 (Node 22+), WebSockets and WebRTC-direct, Noise (XX) and
+ * yamux and/or mplex over TCP and WebSockets, identify, ping and (optionally) Kad-DHT, with connection limits and the peer store's ages from the configuration, plus the
  * services the caller adds (the CLI adds the peerTracker service). Nothing else in the
  * project imports libp2p's transport, encryption and muxer factories.
  */
+import './websocket-global.js' // before @libp2p/websockets dials: Node 20 has no global WebSocket
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
@@ -11,13 +12,17 @@ import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p
 import { mplex } from '@libp2p/mplex'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
+import { webRTCDirect } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
 import { NAME, VERSION } from '../version.js'
 import { IpFilter, ipConnectionGater } from './connection-gater.js'
+import { TRANSPORT_NAMES, listenTransportOf } from './transports.js'
+import type { TransportName } from './transports.js'
 import type { Config, MuxerName } from '../config/config.js'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
-import type { Libp2p, PrivateKey, ServiceMap, StreamMuxerFactory } from '@libp2p/interface'
+import type { Libp2p, PrivateKey, ServiceMap, StreamMuxerFactory, Transport } from '@libp2p/interface'
 import type { ServiceFactoryMap } from 'libp2p'
 import type { Ping } from '@libp2p/ping'
 import type { Datastore } from 'interface-datastore'
@@ -34,6 +39,45 @@ export type TrackerNode = Libp2p<TrackerServices>
 const MUXER_FACTORIES: Record<MuxerName, () => () => StreamMuxerFactory> = {
   yamux: () => yamux(),
   mplex: () => mplex()
+}
+
+type TransportFactory = (components: any) => Transport // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * The transports the node runs: those it dials with and those of its listen addresses. QUIC is
+ * imported only when it is on: @chainsafe/libp2p-quic needs Node 22 (config refuses it before).
+ */
+async function transportFactories (p2p: Pick<Config['p2p'], 'transports' | 'listen'>): Promise<TransportFactory[]> {
+  const listened = new Set(p2p.listen.map(listenTransportOf))
+  const factories: TransportFactory[] = []
+  for (const name of TRANSPORT_NAMES) {
+    const dialled = p2p.transports.includes(name)
+    if (!dialled && !listened.has(name)) continue
+    const factory = await transportFactory(name)
+    factories.push(dialled ? factory : listenOnly(factory))
+  }
+  return factories
+}
+
+async function transportFactory (name: TransportName): Promise<TransportFactory> {
+  switch (name) {
+    case 'tcp': return tcp()
+    case 'ws': return webSockets()
+    case 'webrtc-direct': return webRTCDirect()
+    case 'quic': {
+      const { quic } = await import('@chainsafe/libp2p-quic')
+      return quic() as TransportFactory
+    }
+  }
+}
+
+/** A transport that listens (its address was given) but dials nothing: not in --p2p.transports. */
+function listenOnly (factory: TransportFactory): TransportFactory {
+  return (components) => {
+    const transport = factory(components)
+    transport.dialFilter = () => []
+    return transport
+  }
 }
 
 /** libp2p's own maxAddressAge: an address observed within it keeps a record from expiring. */
@@ -73,7 +117,7 @@ export async function createTrackerNode<S extends ServiceMap = Record<string, ne
     nodeInfo: { name: NAME, version: VERSION },
     addresses: { listen: p2p.listen },
     peerStore: peerStoreAges(p2p.peerStoreMaxAgeMs),
-    transports: [tcp()],
+    transports: await transportFactories(p2p),
     connectionEncrypters: [noise()],
     streamMuxers: p2p.muxers.map(m => MUXER_FACTORIES[m]()),
     connectionManager: {

@@ -37,13 +37,14 @@ export function attachTracker (events: Libp2pEventTarget, tracker: PeerTracker, 
 
   const onOpen = guarded<Connection>('connection:open', (connection) => {
     const remoteAddr = connection.remoteAddr.toString()
+    const transport = transportOf(remoteAddr)
     const session = tracker.connectionOpened({
       id: connection.id,
       peerId: connection.remotePeer.toString(),
       remoteAddr,
       direction: connection.direction,
-      transport: transportOf(remoteAddr),
-      encryption: encryptionOf(connection.encryption),
+      transport,
+      encryption: encryptionOf(connection.encryption, transport),
       muxer: muxerOf(connection.multiplexer)
     })
     if (session !== undefined) {

@@ -10,13 +10,24 @@ export const TRANSPORTS = ['tcp', 'ws', 'wss', 'quic', 'webrtc', 'webtransport',
 export type Transport = typeof TRANSPORTS[number]
 
 export const ENCRYPTIONS = [
-  'noise', 'tls', 'plaintext', 'other',
+  'noise',
+  'tls',
+  'plaintext',
+  // WebRTC-direct: DTLS, the peer authenticated by a Noise handshake (libp2p reports `native`)
+  'dtls',
+  'other',
   'unknown' // a polling source (src/sources) cannot know the connection's encryption
 ] as const
 export type Encryption = typeof ENCRYPTIONS[number]
 
 export const MUXERS = [
-  'yamux', 'mplex', 'other',
+  'yamux',
+  'mplex',
+  // QUIC's own streams (libp2p reports `quic`)
+  'quic',
+  // WebRTC data channels over SCTP (libp2p reports `/webrtc`)
+  'webrtc',
+  'other',
   'unknown' // a polling source (src/sources) cannot know the connection's muxer
 ] as const
 export type Muxer = typeof MUXERS[number]
@@ -43,9 +54,14 @@ export function transportOf (multiaddr: string): Transport {
   return 'other'
 }
 
-/** The encrypter from its protocol id, e.g. `/noise` -> noise, `/tls/1.0.0` -> tls. */
-export function encryptionOf (protocol: string | undefined): Encryption {
+/**
+ * The encrypter from its protocol id, e.g. `/noise` -> noise, `/tls/1.0.0` -> tls. Transports
+ * that encrypt by themselves are reported by libp2p as `native`: QUIC's is TLS 1.3 with
+ * libp2p's TLS certificate (so `tls`), WebRTC-direct's is DTLS (`dtls`).
+ */
+export function encryptionOf (protocol: string | undefined, transport?: Transport): Encryption {
   if (protocol === undefined) return 'other'
+  if (protocol === 'native') return transport === 'quic' ? 'tls' : transport === 'webrtc' ? 'dtls' : 'other'
   if (protocol.startsWith('/noise')) return 'noise'
   if (protocol.startsWith('/tls')) return 'tls'
   if (protocol.startsWith('/plaintext')) return 'plaintext'
@@ -57,6 +73,8 @@ export function muxerOf (protocol: string | undefined): Muxer {
   if (protocol === undefined) return 'other'
   if (protocol.startsWith('/yamux')) return 'yamux'
   if (protocol.startsWith('/mplex')) return 'mplex'
+  if (protocol === 'quic') return 'quic'
+  if (protocol === '/webrtc') return 'webrtc'
   return 'other'
 }
 

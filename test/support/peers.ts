@@ -1,8 +1,10 @@
 /**
- * Real libp2p peers for tests: TCP on 127.0.0.1, Noise, the muxers a test asks for,
- * identify and ping, so the tracker sees exactly what it would see from a remote node.
+ * Real libp2p peers for tests: TCP on 127.0.0.1 (or the transports a test asks for: QUIC,
+ * WebSockets, WebRTC-direct), Noise, the muxers a test asks for, identify and ping, so the
+ * tracker sees exactly what it would see from a remote node.
  */
 import '../../src/runtime/node-shims.js'
+import '../../src/p2p/websocket-global.js'
 import { createServer } from 'node:net'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -11,6 +13,8 @@ import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mplex } from '@libp2p/mplex'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
+import { webRTCDirect } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
 import { createLibp2p, type ServiceFactoryMap } from 'libp2p'
 import { peerTracker } from '../../src/index.js'
 import type { PeerTracker, PeerTrackerInit } from '../../src/index.js'
@@ -19,9 +23,29 @@ import type { Ping } from '@libp2p/ping'
 import type { AddressInfo, Socket } from 'node:net'
 
 export type TestMuxer = 'yamux' | 'mplex'
+/** QUIC needs Node 22+: on older Node, run such a peer in a child (test/support/peer-process.ts). */
+export type TestTransport = 'tcp' | 'quic' | 'ws' | 'webrtc-direct'
+
+const LOOPBACK_LISTEN: Record<TestTransport, string> = {
+  tcp: '/ip4/127.0.0.1/tcp/0',
+  quic: '/ip4/127.0.0.1/udp/0/quic-v1',
+  ws: '/ip4/127.0.0.1/tcp/0/ws',
+  'webrtc-direct': '/ip4/127.0.0.1/udp/0/webrtc-direct'
+}
+
+async function transportFactory (transport: TestTransport): Promise<ReturnType<typeof tcp>> {
+  switch (transport) {
+    case 'tcp': return tcp()
+    case 'ws': return webSockets() as unknown as ReturnType<typeof tcp>
+    case 'webrtc-direct': return webRTCDirect() as unknown as ReturnType<typeof tcp>
+    case 'quic': return (await import('@chainsafe/libp2p-quic')).quic() as unknown as ReturnType<typeof tcp>
+  }
+}
 
 export interface TestPeerOptions {
   muxers?: TestMuxer[]
+  /** The transports it dials with and (with listen) listens on, on 127.0.0.1 (default: tcp). */
+  transports?: TestTransport[]
   /** identify's agent version; defaults to js-libp2p's own. */
   agentVersion?: string
   /** Listen on 127.0.0.1 (for peers the tracker dials). */
@@ -44,11 +68,12 @@ export interface TestPeerOptions {
 
 export async function createTestPeer (options: TestPeerOptions = {}): Promise<Libp2p> {
   const muxers = options.muxers ?? ['yamux']
+  const transports = options.transports ?? ['tcp']
   return await createLibp2p({
     ...(options.start === undefined ? {} : { start: options.start }),
     ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
-    addresses: { listen: options.listen === false ? [] : ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
+    addresses: { listen: options.listen === false ? [] : transports.map(t => LOOPBACK_LISTEN[t]) },
+    transports: await Promise.all(transports.map(transportFactory)),
     connectionEncrypters: [noise()],
     streamMuxers: muxers.map(m => m === 'yamux' ? yamux() : mplex()),
     connectionManager: {

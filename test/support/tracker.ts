@@ -94,8 +94,9 @@ export interface CliRun extends RunningChild {
   logs: () => Array<Record<string, unknown>>
 }
 
-export function runCli (args: string[], env: Record<string, string> = {}): CliRun {
-  const run = startChild(process.execPath, [CLI, ...args], { name: 'the tracker CLI', env: cliEnv(env) })
+/** `node`: the Node binary that runs it (this one by default; node22() for QUIC). */
+export function runCli (args: string[], env: Record<string, string> = {}, node = process.execPath): CliRun {
+  const run = startChild(node, [CLI, ...args], { name: 'the tracker CLI', env: cliEnv(env) })
   return { ...run, logs: () => logRecords(run.stdout()) }
 }
 
@@ -106,8 +107,8 @@ export async function runCliToExit (args: string[], env: Record<string, string> 
 }
 
 /** Starts a tracker that serves on 127.0.0.1 with an OS-chosen port; resolves once it is ready. */
-export async function startCliTracker (args: string[], env: Record<string, string> = {}): Promise<CliRun & { url: string, peerId: string, listenAddrs: string[] }> {
-  const run = runCli(['--web.listen-address=127.0.0.1:0', '--p2p.listen=/ip4/127.0.0.1/tcp/0', '--p2p.dht=off', ...args], env)
+export async function startCliTracker (args: string[], env: Record<string, string> = {}, node = process.execPath): Promise<CliRun & { url: string, peerId: string, listenAddrs: string[] }> {
+  const run = runCli(['--web.listen-address=127.0.0.1:0', '--p2p.listen=/ip4/127.0.0.1/tcp/0', '--p2p.dht=off', ...args], env, node)
   await waitFor('the tracker to log where it serves metrics', () => {
     if (run.exitedYet()) throw new Error(`tracker exited early: ${run.stderr()}${run.stdout()}`)
     return run.logs().some(l => l.msg === 'serving metrics')

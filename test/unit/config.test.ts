@@ -18,9 +18,11 @@ function errorOf (fn: () => unknown): string {
 
 describe('buildConfig', () => {
   it('has the documented defaults', () => {
-    const config = buildConfig({})
+    const config = buildConfig({}, { nodeVersion: 'v22.12.0' })
     expect(config.web).toEqual({ host: undefined, port: DEFAULT_WEB_PORT, telemetryPath: '/metrics', disableExporterMetrics: false })
-    expect(config.p2p.listen).toEqual(['/ip4/0.0.0.0/tcp/0', '/ip6/::/tcp/0'])
+    expect(config.p2p.listen).toEqual(['/ip4/0.0.0.0/tcp/0', '/ip6/::/tcp/0', '/ip4/0.0.0.0/udp/0/quic-v1', '/ip6/::/udp/0/quic-v1', '/ip4/0.0.0.0/udp/0/webrtc-direct', '/ip6/::/udp/0/webrtc-direct'])
+    expect(config.p2p.transports).toEqual(['tcp', 'quic', 'ws', 'webrtc-direct'])
+    expect(config.p2p.quicSkipped).toBe(false)
     expect(config.p2p.bootstrap).toEqual(AMINO_BOOTSTRAP)
     expect(config.p2p.muxers).toEqual(['yamux', 'mplex'])
     expect(config.p2p.dht).toBe('client')
@@ -104,6 +106,42 @@ describe('buildConfig', () => {
     expect(envName('tracker.rtt-sample-interval')).toBe('LIBP2P_TRACKER_TRACKER_RTT_SAMPLE_INTERVAL')
     expect(errorOf(() => buildConfig({ 'p2p.peer-store-max-age': '30s' }, { fromEnvironment: new Set(['p2p.peer-store-max-age']) })))
       .toBe('LIBP2P_TRACKER_P2P_PEER_STORE_MAX_AGE (--p2p.peer-store-max-age): must be at least 1m, got "30s"')
+  })
+})
+
+describe('transports (--p2p.transports, --p2p.listen)', () => {
+  it('leaves QUIC out of the defaults on Node 20, and says so', () => {
+    const config = buildConfig({}, { nodeVersion: 'v20.19.0' })
+    expect(config.p2p.transports).toEqual(['tcp', 'ws', 'webrtc-direct'])
+    expect(config.p2p.listen).toEqual(['/ip4/0.0.0.0/tcp/0', '/ip6/::/tcp/0', '/ip4/0.0.0.0/udp/0/webrtc-direct', '/ip6/::/udp/0/webrtc-direct'])
+    expect(config.p2p.quicSkipped).toBe(true)
+  })
+
+  it('listens by default on the transports dialled with', () => {
+    const config = buildConfig({ 'p2p.transports': 'tcp,ws' }, { nodeVersion: 'v24.0.0' })
+    expect(config.p2p.transports).toEqual(['tcp', 'ws'])
+    expect(config.p2p.listen).toEqual(['/ip4/0.0.0.0/tcp/0', '/ip6/::/tcp/0'])
+  })
+
+  it('takes an address of each transport', () => {
+    const listen = ['/ip4/127.0.0.1/tcp/4001', '/ip4/127.0.0.1/udp/4001/quic-v1', '/ip6/::1/tcp/4002/ws', '/ip4/127.0.0.1/udp/4002/webrtc-direct']
+    expect(buildConfig({ 'p2p.listen': listen, 'p2p.transports': 'tcp' }, { nodeVersion: 'v22.0.0' }).p2p).toMatchObject({ listen, transports: ['tcp'] })
+  })
+
+  it.each([
+    [{ 'p2p.transports': 'tcp,udp' }, 'v22.0.0', '--p2p.transports: "udp" is not one of tcp, quic, ws, webrtc-direct'],
+    [{ 'p2p.transports': 'tcp,tcp' }, 'v22.0.0', '--p2p.transports: "tcp,tcp" names a transport twice'],
+    [{ 'p2p.transports': ',' }, 'v22.0.0', '--p2p.transports: name at least one of tcp, quic, ws, webrtc-direct'],
+    [{ 'p2p.transports': 'quic' }, 'v20.19.0', '--p2p.transports: QUIC needs Node 22 or later (this is Node v20.19.0)'],
+    [{ 'p2p.listen': ['/ip4/0.0.0.0/udp/4001/quic-v1'] }, 'v20.19.0', '--p2p.listen: "/ip4/0.0.0.0/udp/4001/quic-v1": QUIC needs Node 22 or later (this is Node v20.19.0)'],
+    [{ 'p2p.listen': ['/ip4/0.0.0.0/udp/4001/quic'] }, 'v22.0.0', '--p2p.listen: "/ip4/0.0.0.0/udp/4001/quic" is not an address the node can serve'],
+    [{ 'p2p.listen': ['/ip4/0.0.0.0/tcp/4001/wss'] }, 'v22.0.0', '--p2p.listen: "/ip4/0.0.0.0/tcp/4001/wss" is not an address the node can serve'],
+    [{ 'p2p.listen': ['/dns4/example.org/tcp/4001'] }, 'v22.0.0', '--p2p.listen: "/dns4/example.org/tcp/4001" is not an address the node can serve'],
+    [{ 'p2p.listen': ['/ip4/0.0.0.0/udp/4001/quic-v1/webtransport'] }, 'v22.0.0', '--p2p.listen: "/ip4/0.0.0.0/udp/4001/quic-v1/webtransport" is not an address the node can serve'],
+    [{ 'p2p.listen': ['/ip4/0.0.0.0/udp/4001/quic-v1', '/ip4/0.0.0.0/udp/4001/webrtc-direct'] }, 'v22.0.0',
+      '--p2p.listen: "/ip4/0.0.0.0/udp/4001/webrtc-direct" takes UDP port 4001 of "/ip4/0.0.0.0/udp/4001/quic-v1"']
+  ])('refuses %j on Node %s', (raw, nodeVersion, message) => {
+    expect(errorOf(() => buildConfig(raw, { nodeVersion }))).toContain(message)
   })
 })
 
