@@ -141,7 +141,7 @@ export const DEFAULTS = {
   'web.max-requests': '40',
   'storage.flush-interval': '5s',
   source: 'libp2p',
-  'source.interval': '5s',
+  'source.poll-interval': '5s',
   'source.timeout': '4s'
 } as const
 
@@ -149,5 +149,5 @@ export const DEFAULTS = {
 export const MIN_PEER_STORE_MAX_AGE_MS = 60_000
 
 /** Polls at most this often: every poll lists every peer, so faster only costs the node. */
-export const MIN_SOURCE_INTERVAL_MS = 500
-export const MAX_SOURCE_INTERVAL_MS = 600_000
+export const MIN_SOURCE_POLL_INTERVAL_MS = 500
+export const MAX_SOURCE_POLL_INTERVAL_MS = 600_000

@@ -3,7 +3,7 @@
  * Pure, like ./parse.ts: the credentials and CA files are only named here; src/sources reads
  * them at start (an unreadable one is a ConfigError naming its flag there).
  */
-import { DEFAULTS, MAX_SOURCE_INTERVAL_MS, MIN_SOURCE_INTERVAL_MS, SOURCE_KINDS } from './config.js'
+import { DEFAULTS, MAX_SOURCE_POLL_INTERVAL_MS, MIN_SOURCE_POLL_INTERVAL_MS, SOURCE_KINDS } from './config.js'
 import { ConfigError } from './config-error.js'
 import { parseDuration } from './values.js'
 import type { SourceConfig, SourceKind } from './config.js'
@@ -11,14 +11,14 @@ import type { SourceConfig, SourceKind } from './config.js'
 export interface RawSourceConfig {
   source?: string
   'source.url'?: string
-  'source.interval'?: string
+  'source.poll-interval'?: string
   'source.timeout'?: string
   'source.auth-file'?: string
   'source.ca-file'?: string
 }
 
 /** The flags that only mean something for a polling source. */
-const POLLING_FLAGS = ['source.url', 'source.interval', 'source.timeout', 'source.auth-file', 'source.ca-file'] as const
+const POLLING_FLAGS = ['source.url', 'source.poll-interval', 'source.timeout', 'source.auth-file', 'source.ca-file'] as const
 
 export function parseSourceFlags (raw: RawSourceConfig): SourceConfig {
   const kind = parseKind(raw.source ?? DEFAULTS.source)
@@ -28,7 +28,7 @@ export function parseSourceFlags (raw: RawSourceConfig): SourceConfig {
     return { kind }
   }
   if (raw['source.url'] === undefined) throw new ConfigError(`--source.url: required with --source=${kind} (for example ${kind === 'kubo-rpc' ? 'http://127.0.0.1:5001' : 'http://127.0.0.1:5052'})`)
-  const intervalMs = parseInterval(raw['source.interval'] ?? DEFAULTS['source.interval'])
+  const intervalMs = parseInterval(raw['source.poll-interval'] ?? DEFAULTS['source.poll-interval'])
   const timeoutMs = parseTimeout(raw['source.timeout'] ?? DEFAULTS['source.timeout'], intervalMs)
   const url = parseSourceUrl(raw['source.url'])
   if (raw['source.ca-file'] !== undefined && !url.startsWith('https:')) throw new ConfigError('--source.ca-file: only used with an https:// --source.url')
@@ -68,10 +68,10 @@ export function parseSourceUrl (value: string): string {
 }
 
 function parseInterval (value: string): number {
-  const flag = '--source.interval'
+  const flag = '--source.poll-interval'
   const ms = parseDuration(flag, value)
-  if (ms < MIN_SOURCE_INTERVAL_MS) throw new ConfigError(`${flag}: must be at least 500ms, got "${value}"`)
-  if (ms > MAX_SOURCE_INTERVAL_MS) throw new ConfigError(`${flag}: must be at most 10m, got "${value}"`)
+  if (ms < MIN_SOURCE_POLL_INTERVAL_MS) throw new ConfigError(`${flag}: must be at least 500ms, got "${value}"`)
+  if (ms > MAX_SOURCE_POLL_INTERVAL_MS) throw new ConfigError(`${flag}: must be at most 10m, got "${value}"`)
   return ms
 }
 
@@ -80,7 +80,7 @@ function parseTimeout (value: string, intervalMs: number): number {
   const flag = '--source.timeout'
   const ms = parseDuration(flag, value)
   if (ms < 100) throw new ConfigError(`${flag}: must be at least 100ms, got "${value}"`)
-  if (ms >= intervalMs) throw new ConfigError(`${flag}: must be shorter than --source.interval (${intervalMs}ms), got "${value}"`)
+  if (ms >= intervalMs) throw new ConfigError(`${flag}: must be shorter than --source.poll-interval (${intervalMs}ms), got "${value}"`)
   return ms
 }
 

@@ -106,7 +106,7 @@ export const SOURCE_METRICS = {
   sourcePollDuration: define('libp2p_tracker_source_poll_duration_seconds', 'histogram',
     'Duration of polls of the watched node\'s API, answered or not.'),
   sourcePollInterval: define('libp2p_tracker_source_poll_interval_seconds', 'gauge',
-    'The poll interval (--source.interval): a session shorter than this can be missed.'),
+    'The poll interval (--source.poll-interval): a session shorter than this can be missed.'),
   sourceLastSuccess: define('libp2p_tracker_source_last_success_timestamp_seconds', 'gauge',
     'End of the last successful poll since the Unix epoch, in seconds; 0 before the first.'),
   sourceNodeChanges: define('libp2p_tracker_source_node_changes_total', 'counter',

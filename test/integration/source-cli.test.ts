@@ -28,7 +28,7 @@ function scratch (): string {
 }
 
 async function startPolling (args: string[]): Promise<CliRun & { url: string }> {
-  const run = runCli(['--web.listen-address=127.0.0.1:0', '--source.interval=500ms', '--source.timeout=400ms', ...args])
+  const run = runCli(['--web.listen-address=127.0.0.1:0', '--source.poll-interval=500ms', '--source.timeout=400ms', ...args])
   cleanups.push(async () => { await run.stop() })
   const serving = await waitFor('the tracker to serve', () => {
     if (run.exitedYet()) throw new Error(`tracker exited early: ${run.stderr()}${run.stdout()}`)
@@ -85,7 +85,7 @@ describe('the CLI with --source=beacon-api', () => {
     await standIn.start()
     const port = Number(new URL(standIn.url).port)
     await standIn.stop()
-    const run = runCli(['--web.listen-address=127.0.0.1:0', '--source=beacon-api', `--source.url=http://127.0.0.1:${port}`, '--source.interval=500ms', '--source.timeout=400ms'])
+    const run = runCli(['--web.listen-address=127.0.0.1:0', '--source=beacon-api', `--source.url=http://127.0.0.1:${port}`, '--source.poll-interval=500ms', '--source.timeout=400ms'])
     cleanups.push(async () => { await run.stop() })
     const serving = await waitFor('serving', () => run.logs().find(l => l.msg === 'serving metrics') as { address: string } | undefined, 45_000)
     const url = `http://127.0.0.1:${serving.address.slice(serving.address.lastIndexOf(':') + 1)}`
@@ -117,7 +117,7 @@ describe('bad input exits 2 with one line naming the flag', () => {
     [['--source=beacon-api'], '--source.url: required with --source=beacon-api'],
     [['--source=kubo-rpc', '--source.url=localhost:5001'], '--source.url: "localhost:5001" is not an http:// or https:// URL'],
     [['--source.url=http://127.0.0.1:5052'], '--source.url: only used with --source=beacon-api or --source=kubo-rpc'],
-    [['--source=beacon-api', '--source.url=http://127.0.0.1:1', '--source.interval=1s', '--source.timeout=2s'], '--source.timeout: must be shorter than --source.interval'],
+    [['--source=beacon-api', '--source.url=http://127.0.0.1:1', '--source.poll-interval=1s', '--source.timeout=2s'], '--source.timeout: must be shorter than --source.poll-interval'],
     [['--source=beacon-api', '--source.url=http://127.0.0.1:1', '--source.auth-file=/does/not/exist'], '--source.auth-file: cannot read /does/not/exist'],
     [['--source=beacon-api', '--source.url=https://127.0.0.1:1', '--source.ca-file=/does/not/exist'], '--source.ca-file: cannot read /does/not/exist']
   ])('%j', async (args, message) => {
