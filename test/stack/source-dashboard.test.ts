@@ -1,9 +1,10 @@
 /**
  * The operator's side of a polling source, end to end: the built tracker CLI reads a
- * stand-in Beacon Node API (Lodestar's shapes: /eth/v1/node/version, /identity and
- * /eth/v1/lodestar/peers) served in this test, a real Prometheus (Debian's 2.42) scrapes it
- * every second with the project's rules time-scaled by 1/30, and the dashboard's "Source"
- * row is read back through Prometheus as Grafana would ask:
+ * stand-in Beacon Node API in Lodestar's shapes (/eth/v1/node/version, /identity and
+ * /eth/v1/lodestar/peers; the sources' stand-in, test/integration/source-stand-in.ts), a
+ * real Prometheus (Debian's 2.42) scrapes it every second with the project's rules
+ * time-scaled by 1/30, and the dashboard's "Source" row is read back through Prometheus as
+ * Grafana would ask:
  *
  * - every panel of the row has data for the polled tracker, with the right values (source
  *   and client, source up, poll interval, polls by result, the age of the last poll);
@@ -15,81 +16,40 @@
  * The Beacon API's precise behaviour (its shapes, every fault) is the sources' own tests';
  * this one checks that the alert and the panels read what the tracker exports.
  */
-import { createServer, type Server } from 'node:http'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beaconStandIn } from '../integration/source-stand-in.js'
 import { allPanels, readDashboard, withVariables, type Dashboard, type DashboardPanel } from '../support/stack/dashboard.js'
 import { freePort } from '../support/ports.js'
 import { instantQuery, startTestPrometheus, TRACKER_JOB, type TestPrometheus } from '../support/stack/prometheus.js'
 import { runCli, type CliRun } from '../support/tracker.js'
 import { SERVER_POLL, waitFor } from '../support/wait.js'
 
-/** One peer of the stand-in node, as Lodestar 1.5.1's /eth/v1/lodestar/peers lists it. */
-interface StandInPeer { peer_id: string, enr: string, last_seen_p2p_address: string, state: 'connected', direction: 'inbound' | 'outbound', agent_version: string }
-
-const standIn = {
-  peers: [] as StandInPeer[],
-  /** 'ok': answer; 'error': every request 500 (a node whose REST API fails). */
-  mode: 'ok' as 'ok' | 'error',
-  peerId: ''
-}
-
-let api: Server
-let apiUrl: string
+let api: ReturnType<typeof beaconStandIn>
 let tracker: CliRun
 let instance: string
 let prometheus: TestPrometheus
 let dashboard: Dashboard
 
-function json (body: unknown): string {
-  return JSON.stringify(body)
-}
-
 beforeAll(async () => {
-  const ids = await Promise.all(Array.from({ length: 4 }, async () => peerIdFromPrivateKey(await generateKeyPair('secp256k1')).toString()))
-  standIn.peerId = ids[0] ?? ''
-  standIn.peers = ids.slice(1).map((id, i) => ({
+  const [node, ...peers] = await Promise.all(Array.from({ length: 4 }, async () => peerIdFromPrivateKey(await generateKeyPair('secp256k1')).toString()))
+  // A Lodestar 1.5.1 node with three peers (one inbound), answering on /eth/v1/lodestar/peers.
+  api = beaconStandIn({ peerId: node ?? '', version: 'Lodestar/v1.5.1/8bb5b4f' })
+  api.peers = peers.map((id, i) => ({
     peer_id: id,
-    enr: '',
     last_seen_p2p_address: `/ip4/127.0.0.${i + 2}/tcp/9000/p2p/${id}`,
-    state: 'connected',
     direction: i === 0 ? 'inbound' : 'outbound',
     agent_version: 'Lodestar/v1.5.1/8bb5b4f'
   }))
-  api = createServer((request, response) => {
-    const path = (request.url ?? '').split('?')[0]
-    if (standIn.mode === 'error') {
-      response.writeHead(500, { 'content-type': 'application/json' }).end(json({ code: 500, message: 'Internal Server Error' }))
-      return
-    }
-    const answer = (body: unknown): void => { response.writeHead(200, { 'content-type': 'application/json' }).end(json(body)) }
-    switch (path) {
-      case '/eth/v1/node/version':
-        answer({ data: { version: 'Lodestar/v1.5.1/8bb5b4f' } })
-        return
-      case '/eth/v1/node/identity':
-        answer({ data: { peer_id: standIn.peerId, enr: '', p2p_addresses: ['/ip4/127.0.0.1/tcp/9000'], discovery_addresses: [], metadata: { seq_number: '1', attnets: '0x0000000000000000', syncnets: '0x00' } } })
-        return
-      case '/eth/v1/lodestar/peers':
-      case '/eth/v1/node/peers':
-        answer({ data: standIn.peers, meta: { count: standIn.peers.length } })
-        return
-      default:
-        response.writeHead(404, { 'content-type': 'application/json' }).end(json({ code: 404, message: 'Route not found' }))
-    }
-  })
-  await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve))
-  const address = api.address()
-  if (address === null || typeof address === 'string') throw new Error('no address')
-  apiUrl = `http://127.0.0.1:${address.port}`
+  await api.start()
 
   const port = await freePort()
   instance = `127.0.0.1:${port}`
   tracker = runCli([
     `--web.listen-address=${instance}`,
     '--source=beacon-api',
-    `--source.url=${apiUrl}`,
+    `--source.url=${api.url}`,
     '--source.poll-interval=1s',
     '--source.timeout=500ms'
   ])
@@ -104,10 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await prometheus?.stop()
   await tracker?.stop()
-  if (api !== undefined) {
-    api.closeAllConnections()
-    await new Promise((resolve) => api.close(resolve))
-  }
+  await api?.stop()
 })
 
 /** The panels of one row of the dashboard, in order. */
@@ -169,7 +126,7 @@ describe('a tracker polling a beacon node, seen through Prometheus and the dashb
   it('fires LibP2PTrackerSourceDown while the API fails, keeps the peers, then closes the one gone as source_gap', async () => {
     const alert = `ALERTS{alertname="LibP2PTrackerSourceDown", alertstate="firing", instance="${instance}"}`
     expect(await instantQuery(prometheus.url, alert)).toEqual([])
-    standIn.mode = 'error'
+    api.misbehaviour = 'error_500'
     const failed = await until('Polls by result: http_error', panelQuery('Polls by result'), (samples) =>
       samples.find((s) => s.metric.result === 'http_error' && s.value > 0))
     expect(failed.value).toBeGreaterThan(0)
@@ -184,8 +141,8 @@ describe('a tracker polling a beacon node, seen through Prometheus and the dashb
     expect(disconnects.map((s) => s.value[1])).toEqual(['0'])
 
     // The node answers again, one peer fewer: that connection closes as source_gap.
-    standIn.peers = standIn.peers.slice(1)
-    standIn.mode = 'ok'
+    api.peers = api.peers.slice(1)
+    api.misbehaviour = 'none'
     const gap = await until('Node changes and source gaps: source_gap', panelQuery('Node changes and source gaps', 'B'), (s) => s.find((x) => x.value > 0))
     expect(gap.value).toBeGreaterThan(0)
     const reasons = await until('source_gap counted once', `libp2p_tracker_connection_close_reasons_total{instance="${instance}", reason="source_gap"}`, (s) => (s[0]?.value === 1 ? s : undefined))
