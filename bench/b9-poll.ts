@@ -30,7 +30,7 @@ export interface B9Result {
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const DEFAULT_INTERVAL_MS = parseDuration('--source.interval', DEFAULTS['source.interval'])
+const DEFAULT_INTERVAL_MS = parseDuration('--source.poll-interval', DEFAULTS['source.poll-interval'])
 const quiet = (): void => {}
 const log = { debug: quiet, info: quiet, warn: quiet, error: quiet }
 
