@@ -41,7 +41,7 @@ async function rig (options: { timeoutMs?: number, maxBodyBytes?: number } = {})
   const lines: Rig['lines'] = []
   const logAt = (level: string) => (fields: Record<string, unknown>, msg: string): void => { lines.push({ level, msg, fields }) }
   const log = { debug: logAt('debug'), info: logAt('info'), warn: logAt('warn'), error: logAt('error') }
-  const http = new HttpSource({ baseUrl: standIn.url, timeoutMs: options.timeoutMs ?? 2000, ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }) })
+  const http = new HttpSource({ baseUrl: standIn.url, timeoutMs: options.timeoutMs ?? 5000, ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }) })
   const state = new TrackerState({ knownConnectionLabels: [], maxPeerSeries: 10 })
   const polling = new PollingTracker(new BeaconApi(http), state, { intervalMs: 1000, rttSampleIntervalMs: 0, log })
   cleanups.push(async () => { await polling.stop() })
@@ -124,7 +124,7 @@ describe('a polling source under faults', () => {
   })
 
   it('a change of failure is a new line; a long outage stays one line', async () => {
-    const r = await rig({ timeoutMs: 300 })
+    const r = await rig()
     const linesBefore = r.lines.length
     r.standIn.misbehaviour = 'error_500'
     for (let i = 0; i < 5; i++) await r.polling.pollOnce()

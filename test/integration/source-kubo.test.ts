@@ -27,7 +27,7 @@ async function rig (): Promise<{ standIn: ReturnType<typeof kuboStandIn>, pollin
   const quiet = (): void => {}
   const log = { debug: quiet, info: quiet, warn: quiet, error: quiet }
   const state = new TrackerState({ knownConnectionLabels: [], maxPeerSeries: 10 })
-  const polling = new PollingTracker(new KuboRpc(new HttpSource({ baseUrl: standIn.url, timeoutMs: 2000 })), state, { intervalMs: 1000, rttSampleIntervalMs: 1, log })
+  const polling = new PollingTracker(new KuboRpc(new HttpSource({ baseUrl: standIn.url, timeoutMs: 5000 })), state, { intervalMs: 1000, rttSampleIntervalMs: 1, log })
   cleanups.push(async () => { await polling.stop() })
   const metrics = (): ReturnType<typeof parseExposition> => {
     const w = new ExpositionWriter('text')
