@@ -6,9 +6,8 @@
  */
 import { isIP } from 'node:net'
 import { secureContextOptions } from './tls-settings.js'
-import type { ClientAuthType } from './tls-settings.js'
+import type { ClientAuthType, TlsSpec } from './tls-settings.js'
 import type { WebConfig } from './web-config.js'
-import type { TlsSpec } from './web-config-schema.js'
 import type { WebConfigSource } from './web-config-source.js'
 import type { Logger } from '../log.js'
 import type { Server as HttpsServer, ServerOptions } from 'node:https'

@@ -1,16 +1,35 @@
 /**
- * The TLS settings of exporter-toolkit's web config (tls_server_config) in Node's terms: its
- * names of client auth policies, TLS versions, cipher suites and curves, what each is in
- * OpenSSL/Node, and the options of a secure context built from a parsed spec
- * (./web-config-schema.ts) and the certificate files read (./web-config.ts).
+ * The TLS settings of exporter-toolkit's web config (tls_server_config) in Node's terms: the
+ * parsed spec (TlsSpec, made by ./web-config-schema.ts), exporter-toolkit's names of client
+ * auth policies, TLS versions, cipher suites and curves with what each is in OpenSSL/Node, and
+ * the options of a secure context from a spec and the certificate files read (./web-config.ts).
  */
-import type { TlsSpec } from './web-config-schema.js'
 
 /** The certificate, key and client CA, read from the files the spec names (or its inline PEM). */
 export interface TlsMaterial {
   cert: Buffer
   key: Buffer
   ca: Buffer | undefined
+}
+
+/** A certificate, key or CA: a file (path resolved against the config file's folder) or inline PEM. */
+export type PemSource = { file: string } | { pem: string }
+
+export interface TlsSpec {
+  cert: PemSource
+  key: PemSource
+  clientCa: PemSource | undefined
+  clientAuth: ClientAuthType
+  minVersion: NodeTlsVersion
+  maxVersion: NodeTlsVersion
+  /** OpenSSL cipher list for TLS 1.2 and below; undefined: Node's default. */
+  ciphers: string | undefined
+  /** OpenSSL curve list (ECDHE groups, all TLS versions); undefined: Node's default. */
+  ecdhCurve: string | undefined
+  /** prefer_server_cipher_suites (default true). */
+  honorCipherOrder: boolean
+  /** A client certificate must carry one of these SANs (DNS, IP, e-mail or URI, exact match). */
+  clientAllowedSans: readonly string[] | undefined
 }
 
 export const CLIENT_AUTH_TYPES = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const

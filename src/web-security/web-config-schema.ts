@@ -17,7 +17,7 @@ import yaml from 'js-yaml'
 import { GO_DURATION, durationMs } from '../config/duration.js'
 import { WebConfigError } from '../errors.js'
 import { CIPHER_SUITES, CLIENT_AUTH_ALIASES, CLIENT_AUTH_TYPES, CURVES, TLS_VERSIONS, TLS_VERSION_ORDER } from './tls-settings.js'
-import type { ClientAuthType, NodeTlsVersion, TlsVersionName } from './tls-settings.js'
+import type { ClientAuthType, NodeTlsVersion, PemSource, TlsSpec, TlsVersionName } from './tls-settings.js'
 
 /**
  * The security headers exporter-toolkit allows, with the values it allows (undefined: any
@@ -41,26 +41,6 @@ export const BCRYPT_MIN_COST = 4
  */
 export const BCRYPT_MAX_COST = 12
 const BCRYPT_HASH = /^\$2[aby]?\$(\d\d)\$[./A-Za-z0-9]{53}$/
-
-/** A certificate, key or CA: a file (path resolved against the config file's folder) or inline PEM. */
-export type PemSource = { file: string } | { pem: string }
-
-export interface TlsSpec {
-  cert: PemSource
-  key: PemSource
-  clientCa: PemSource | undefined
-  clientAuth: ClientAuthType
-  minVersion: NodeTlsVersion
-  maxVersion: NodeTlsVersion
-  /** OpenSSL cipher list for TLS 1.2 and below; undefined: Node's default. */
-  ciphers: string | undefined
-  /** OpenSSL curve list (ECDHE groups, all TLS versions); undefined: Node's default. */
-  ecdhCurve: string | undefined
-  /** prefer_server_cipher_suites (default true). */
-  honorCipherOrder: boolean
-  /** A client certificate must carry one of these SANs (DNS, IP, e-mail or URI, exact match). */
-  clientAllowedSans: readonly string[] | undefined
-}
 
 /** rate_limit: a token bucket over all requests, `burst` deep, one token back every `intervalMs`. */
 export interface RateLimitSpec {

@@ -9,8 +9,8 @@ import { createSecureContext } from 'node:tls'
 import { WebConfigError } from '../errors.js'
 import { secureContextOptions } from './tls-settings.js'
 import { oneLine, parseWebConfig } from './web-config-schema.js'
-import type { TlsMaterial } from './tls-settings.js'
-import type { PemSource, WebConfigSpec } from './web-config-schema.js'
+import type { PemSource, TlsMaterial } from './tls-settings.js'
+import type { WebConfigSpec } from './web-config-schema.js'
 
 /** Largest web config file read; real ones are a few hundred bytes. */
 export const MAX_WEB_CONFIG_BYTES = 1024 * 1024
