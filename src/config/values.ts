@@ -6,6 +6,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { DEFAULT_WEB_PORT } from './config.js'
 import { ConfigError } from './config-error.js'
+import { FLAG_DURATION, durationMs } from './duration.js'
 
 /** A whole number >= min, written in plain decimal digits. */
 export function parseCount (flag: string, value: string, min: number): number {
@@ -17,23 +18,10 @@ export function parseCount (flag: string, value: string, min: number): number {
   return n
 }
 
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
-
 /** A Prometheus-style duration (`500ms`, `30s`, `5m`, `1h30m`, `1d`) in milliseconds; `0` disables. */
 export function parseDuration (flag: string, value: string): number {
-  const trimmed = value.trim()
-  if (trimmed === '0') return 0
-  const part = /(\d+)(ms|s|m|h|d)/y
-  let total = 0
-  let index = 0
-  while (index < trimmed.length) {
-    part.lastIndex = index
-    const match = part.exec(trimmed)
-    if (match === null) break
-    total += Number(match[1]) * (DURATION_UNITS_MS[match[2] as string] as number)
-    index = part.lastIndex
-  }
-  if (trimmed === '' || index !== trimmed.length) {
+  const total = durationMs(value.trim(), FLAG_DURATION)
+  if (total === undefined) {
     throw new ConfigError(`${flag}: "${value}" is not a duration (examples: 500ms, 30s, 5m, 1h30m, or 0 to disable)`)
   }
   if (!Number.isSafeInteger(total)) throw new ConfigError(`${flag}: "${value}" is too long`)

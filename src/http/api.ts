@@ -1,10 +1,11 @@
 /**
- * The JSON shapes of /api/v1/status and /api/v1/peers, built from the tracker's state.
+ * The JSON shapes of /api/v1/status and /api/v1/peers, built from the tracker's state through
+ * the read model of a peer (src/insight/peer-read-model.ts), which the peer view's table uses too.
  * Note for operators: peers' remote addresses (IPs) appear here, never in /metrics.
  */
-import { AGENT_FAMILIES } from '../insight/agent-family.js'
-import { protocolClassesOfMask } from '../insight/protocols.js'
+import { PeerReadModel } from '../insight/peer-read-model.js'
 import type { PeerInsight } from '../insight/peer-insight.js'
+import type { MonitorRtts } from '../insight/peer-read-model.js'
 import type { PeerSession, PeerTracker } from '../tracker/peer-tracker.js'
 
 export interface StatusView {
@@ -40,12 +41,12 @@ export interface PeerView {
   rttMs: number | null
 }
 
-export function peerView (session: PeerSession, now: number, rttMs: number | undefined): PeerView {
+function peerView (session: PeerSession, model: PeerReadModel): PeerView {
   return {
     peerId: session.peerId,
     direction: session.direction,
     sessionStart: new Date(session.startedAt).toISOString(),
-    durationSeconds: Math.max(0, Math.round(now - session.startedAt)) / 1000,
+    durationSeconds: model.ageSeconds(session),
     remoteAddrs: [...new Set(session.connections.map(c => c.remoteAddr))],
     connections: session.connections.map(c => ({
       id: c.id,
@@ -58,16 +59,8 @@ export function peerView (session: PeerSession, now: number, rttMs: number | und
     })),
     agentVersion: session.agentVersion ?? null,
     protocols: session.protocols ?? [],
-    rttMs: rttMs ?? null
+    rttMs: model.rttMs(session) ?? null
   }
-}
-
-/** Connected peers, longest-connected first. */
-export function peersView (tracker: PeerTracker, rttMs: (peerId: string) => number | undefined): PeerView[] {
-  const now = tracker.now()
-  const views: PeerView[] = []
-  for (const session of tracker.sessionsByAge()) views.push(peerView(session, now, rttMs(session.peerId)))
-  return views
 }
 
 // --- peer insight: /api/v1/peers?sort=&limit= and /api/v1/peers/{peerId} -------------------
@@ -132,37 +125,31 @@ export function parsePeersQuery (query: Record<string, unknown>): { query: Peers
   return { query: { sort: sort as PeerSort, limit } }
 }
 
-/** The RTT shown for a peer and sorted by: the last sample, else the connection monitor's current value. */
-function shownRttMs (session: PeerSession, monitorRttMs: (peerId: string) => number | undefined, insight: PeerInsight): number | undefined {
-  return insight.of(session)?.rttMs ?? monitorRttMs(session.peerId)
-}
-
-function insightPeerView (session: PeerSession, now: number, monitorRttMs: (peerId: string) => number | undefined, insight: PeerInsight): InsightPeerView {
-  const i = insight.of(session)
+function insightPeerView (session: PeerSession, model: PeerReadModel): InsightPeerView {
   return {
-    ...peerView(session, now, shownRttMs(session, monitorRttMs, insight)),
-    agentFamily: AGENT_FAMILIES[i?.family ?? AGENT_FAMILIES.length - 1] ?? 'unknown',
-    agentFamilyVersion: i?.version ?? null,
-    protocolClasses: protocolClassesOfMask(i?.protocolMask ?? 0),
-    sessions: i?.record.sessions ?? 1,
-    flapping: insight.isFlapping(session.peerId, now)
+    ...peerView(session, model),
+    agentFamily: model.agentFamily(session),
+    agentFamilyVersion: model.agentFamilyVersion(session) ?? null,
+    protocolClasses: model.protocolClasses(session),
+    sessions: model.sessions(session),
+    flapping: model.flapping(session.peerId)
   }
 }
 
 type Comparator = (a: PeerSession, b: PeerSession) => number
-const COMPARATORS: Record<Exclude<PeerSort, 'duration'>, (monitorRttMs: (peerId: string) => number | undefined, insight: PeerInsight) => Comparator> = {
+const COMPARATORS: Record<Exclude<PeerSort, 'duration'>, (model: PeerReadModel) => Comparator> = {
   // Sorted by the value each entry shows (unknown last), computed once per peer.
-  rtt: (monitorRttMs, insight) => {
+  rtt: (model) => {
     const rtts = new Map<PeerSession, number>()
     const rttOf = (s: PeerSession): number => {
       let rtt = rtts.get(s)
-      if (rtt === undefined) { rtt = shownRttMs(s, monitorRttMs, insight) ?? Infinity; rtts.set(s, rtt) }
+      if (rtt === undefined) { rtt = model.rttMs(s) ?? Infinity; rtts.set(s, rtt) }
       return rtt
     }
     return (a, b) => (rttOf(a) === rttOf(b) ? 0 : rttOf(a) < rttOf(b) ? -1 : 1) || a.startedAt - b.startedAt
   },
   peerId: () => (a, b) => a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0,
-  sessions: (_, insight) => (a, b) => (insight.of(b)?.record.sessions ?? 1) - (insight.of(a)?.record.sessions ?? 1) || a.startedAt - b.startedAt
+  sessions: (model) => (a, b) => model.sessions(b) - model.sessions(a) || a.startedAt - b.startedAt
 }
 
 /**
@@ -170,32 +157,26 @@ const COMPARATORS: Record<Exclude<PeerSort, 'duration'>, (monitorRttMs: (peerId:
  * the tracker's own order: it stops after `limit` peers. Other sorts sort the sessions first
  * and build views for the first `limit` only.
  */
-export function insightPeersView (tracker: PeerTracker, insight: PeerInsight, rttMs: (peerId: string) => number | undefined, query: PeersQuery): InsightPeerView[] {
-  const now = tracker.now()
+export function insightPeersView (tracker: PeerTracker, insight: PeerInsight, rttMs: MonitorRtts, query: PeersQuery): InsightPeerView[] {
+  const model = new PeerReadModel(tracker, insight, rttMs)
   const limit = query.limit ?? Infinity
   const views: InsightPeerView[] = []
-  if (query.sort === 'duration') {
-    for (const session of tracker.sessionsByAge()) {
-      if (views.length >= limit) break
-      views.push(insightPeerView(session, now, rttMs, insight))
-    }
-    return views
-  }
-  const sessions = [...tracker.sessionsByAge()].sort(COMPARATORS[query.sort](rttMs, insight))
+  const sessions = query.sort === 'duration' ? tracker.sessionsByAge() : [...tracker.sessionsByAge()].sort(COMPARATORS[query.sort](model))
   for (const session of sessions) {
     if (views.length >= limit) break
-    views.push(insightPeerView(session, now, rttMs, insight))
+    views.push(insightPeerView(session, model))
   }
   return views
 }
 
 /** One peer, connected or remembered, with its last sessions; undefined when unknown. */
-export function peerDetailView (tracker: PeerTracker, insight: PeerInsight, rttMs: (peerId: string) => number | undefined, peerId: string): PeerDetailView | undefined {
-  const now = tracker.now()
+export function peerDetailView (tracker: PeerTracker, insight: PeerInsight, rttMs: MonitorRtts, peerId: string): PeerDetailView | undefined {
+  const model = new PeerReadModel(tracker, insight, rttMs)
+  const now = model.now
   const session = tracker.session(peerId)
   const record = (session === undefined ? undefined : insight.of(session)?.record) ?? insight.history.get(peerId)
   if (session === undefined && record === undefined) return undefined
-  const peer = session === undefined ? null : insightPeerView(session, now, rttMs, insight)
+  const peer = session === undefined ? null : insightPeerView(session, model)
   return {
     peerId,
     connected: session !== undefined,
@@ -203,7 +184,7 @@ export function peerDetailView (tracker: PeerTracker, insight: PeerInsight, rttM
     agentVersion: peer?.agentVersion ?? record?.agentVersion ?? null,
     rttMs: peer?.rttMs ?? record?.rttMs ?? null,
     sessions: record?.sessions ?? 1,
-    flapping: insight.isFlapping(peerId, now),
+    flapping: model.flapping(peerId),
     lastSeen: new Date(session === undefined ? record?.lastSeen ?? now : now).toISOString(),
     firstSeen: record === undefined ? null : new Date(record.firstSeen).toISOString(),
     history: (record?.recent ?? []).slice().reverse().map(r => ({

@@ -1,4 +1,5 @@
 /** The landing page at `/`: what this is and where the metrics are. */
+import { escapeHtml } from './html.js'
 
 export interface LandingInfo {
   name: string
@@ -24,8 +25,4 @@ export function landingPage (info: LandingInfo): string {
 </body>
 </html>
 `
-}
-
-function escapeHtml (text: string): string {
-  return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 }

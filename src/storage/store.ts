@@ -12,7 +12,7 @@
  * LevelDB) is refused before LevelDB could create LOCK, LOG or CURRENT in it, or its repair
  * move files into lost/.
  */
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
 import { StoreError } from '../errors.js'
@@ -51,7 +51,7 @@ export function inspectStoreDirectory (path: string): StoreDirectory {
   if (entries.includes(STORE_MARKER_FILE)) {
     let text: string
     try {
-      text = readFileSync(join(absolute, STORE_MARKER_FILE), 'utf8')
+      text = firstBytes(join(absolute, STORE_MARKER_FILE), STORE_MARKER_LINE.length + 1)
     } catch (err) {
       const { code, message } = err as NodeJS.ErrnoException
       throw fail(absolute, fileSystemReason(code, message) ?? `its ${STORE_MARKER_FILE} file cannot be read (${message})`)
@@ -63,6 +63,17 @@ export function inspectStoreDirectory (path: string): StoreDirectory {
     throw fail(absolute, `it holds a LevelDB store that libp2p-peer-tracker did not make (no ${STORE_MARKER_FILE} file); it was left as it is (give an empty or new directory)`)
   }
   throw fail(absolute, 'the directory is not empty and holds no libp2p-peer-tracker store; it was left as it is (give an empty or new directory)')
+}
+
+/** The first `n` bytes of a file as text (a file of that name someone else made may be of any size). */
+function firstBytes (path: string, n: number): string {
+  const fd = openSync(path, 'r')
+  try {
+    const buffer = Buffer.alloc(n)
+    return buffer.subarray(0, readSync(fd, buffer, 0, n, 0)).toString('utf8')
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** Makes the directory (if missing) and writes the marker into it, before LevelDB creates anything. */

@@ -17,7 +17,7 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import bcrypt from 'bcryptjs'
 import { sharedBcryptWorker } from './bcrypt-worker.js'
-import { bcryptCost } from './web-config.js'
+import { bcryptCost } from './web-config-schema.js'
 import type { PasswordCompare } from './bcrypt-worker.js'
 
 export type AuthVerdict = 'allowed' | 'denied' | 'busy'

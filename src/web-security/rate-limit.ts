@@ -3,7 +3,7 @@
  * requests, `burst` tokens deep, one token back every `interval`; a request finding it empty
  * gets 429. Pure: the clock is passed in.
  */
-import type { RateLimitSpec } from './web-config.js'
+import type { RateLimitSpec } from './web-config-schema.js'
 
 export class TokenBucket {
   private tokens: number

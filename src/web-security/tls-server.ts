@@ -5,8 +5,9 @@
  * HTTP client, a wrong client certificate, garbage) end that connection only.
  */
 import { isIP } from 'node:net'
-import { secureContextOptions } from './web-config.js'
-import type { ClientAuthType, TlsSpec, WebConfig } from './web-config.js'
+import { secureContextOptions } from './tls-settings.js'
+import type { ClientAuthType, TlsSpec } from './tls-settings.js'
+import type { WebConfig } from './web-config.js'
 import type { WebConfigSource } from './web-config-source.js'
 import type { Logger } from '../log.js'
 import type { Server as HttpsServer, ServerOptions } from 'node:https'

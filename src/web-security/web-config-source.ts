@@ -9,7 +9,8 @@
  */
 import { WebConfigError } from '../errors.js'
 import { loadWebConfig, webConfigFingerprint } from './web-config.js'
-import type { ClientAuthType, WebConfig } from './web-config.js'
+import type { ClientAuthType } from './tls-settings.js'
+import type { WebConfig } from './web-config.js'
 import type { Logger } from '../log.js'
 
 export interface WebConfigSourceOptions {

@@ -147,6 +147,7 @@ describe('the peerTracker service in the user\'s prom-client registry', () => {
     await first.start()
     const second = await serviceNode({ registry: shared })
     await expect(second.start()).rejects.toThrow(/peerTracker: this prom-client registry already has a metric named libp2p_tracker_connected_peers/)
+    await expect(second.start()).rejects.toMatchObject({ name: 'RegistryClashError', metric: METRICS.connectedPeers.name })
     // the first tracker's families are untouched
     expect(valueOf(parseExposition(await shared.metrics()), METRICS.connectedPeers.name)).toBe(0)
 

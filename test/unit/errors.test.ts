@@ -14,7 +14,7 @@ import { ALL_METRICS } from '../../src/metrics/definitions.js'
 import { registerFamilies } from '../../src/metrics/prom-client-families.js'
 import { observeDials } from '../../src/service/libp2p-internals.js'
 import { openStore } from '../../src/storage/store.js'
-import { parseWebConfig } from '../../src/web-security/web-config.js'
+import { parseWebConfig } from '../../src/web-security/web-config-schema.js'
 import { ConfigError as ConfigErrorOfConfig } from '../../src/config/config-error.js'
 import type { RegistryContentType } from 'prom-client'
 

@@ -17,7 +17,7 @@ import { ConfigError } from '../../src/config/config-error.js'
 import { buildConfig } from '../../src/config/parse.js'
 import { parseCidr } from '../../src/p2p/connection-gater.js'
 import { loadOrCreateIdentity } from '../../src/p2p/identity.js'
-import { parseWebConfig } from '../../src/web-security/web-config.js'
+import { parseWebConfig } from '../../src/web-security/web-config-schema.js'
 import type { RawConfig } from '../../src/config/parse.js'
 
 const RUNS = 300

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { BasicAuthVerifier, dummyHash, highestCost, parseBasicAuthorization } from '../../src/web-security/basic-auth.js'
 import { BcryptWorker } from '../../src/web-security/bcrypt-worker.js'
 import { TokenBucket } from '../../src/web-security/rate-limit.js'
-import { bcryptCost } from '../../src/web-security/web-config.js'
+import { bcryptCost } from '../../src/web-security/web-config-schema.js'
 import { waitFor } from '../support/wait.js'
 import { bcryptHash } from '../support/web.js'
 

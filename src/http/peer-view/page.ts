@@ -3,6 +3,7 @@
  * assets/peer-view.js fills in. No inline script or style (the Content-Security-Policy below
  * forbids them); the only dynamic parts are escaped text and data attributes.
  */
+import { escapeHtml } from '../html.js'
 
 export interface PeerViewPageInfo {
   name: string
@@ -105,8 +106,4 @@ ${peersSection}
 </body>
 </html>
 `
-}
-
-function escapeHtml (text: string): string {
-  return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 }

@@ -9,6 +9,7 @@
  */
 import { AGENT_FAMILIES } from '../../insight/agent-family.js'
 import { DIAL_ERROR_REASONS } from '../../insight/dial-errors.js'
+import { PeerReadModel } from '../../insight/peer-read-model.js'
 import type { PeerInsight } from '../../insight/peer-insight.js'
 import type { PeerSession, PeerTracker } from '../../tracker/peer-tracker.js'
 
@@ -141,23 +142,10 @@ export function parsePeerTableQuery (query: Record<string, unknown>): { query: P
   return { query: { sort: sort as TableSort, order, limit, offset: Number(offsetText), filter: filter.trim().toLowerCase() } }
 }
 
-function stacksOf (session: PeerSession): string[] {
-  const stacks: string[] = []
-  for (const c of session.connections) {
-    const stack = `${c.transport}/${c.encryption}/${c.muxer}`
-    if (!stacks.includes(stack)) stacks.push(stack)
-  }
-  return stacks
-}
-
-function familyOf (insight: PeerInsight, session: PeerSession): string {
-  return AGENT_FAMILIES[insight.of(session)?.family ?? AGENT_FAMILIES.length - 1] ?? 'unknown'
-}
-
-function matches (insight: PeerInsight, session: PeerSession, filter: string): boolean {
+function matches (model: PeerReadModel, session: PeerSession, filter: string): boolean {
   if (session.peerId.toLowerCase().includes(filter)) return true
   if (session.agentVersion?.toLowerCase().includes(filter) === true) return true
-  if (familyOf(insight, session).includes(filter) || session.direction.includes(filter)) return true
+  if (model.agentFamily(session).includes(filter) || session.direction.includes(filter)) return true
   for (const c of session.connections) {
     if (c.remoteAddr.toLowerCase().includes(filter)) return true
     if (`${c.transport}/${c.encryption}/${c.muxer}`.includes(filter)) return true
@@ -167,16 +155,16 @@ function matches (insight: PeerInsight, session: PeerSession, filter: string): b
 
 /** null: unknown (an RTT not measured yet, an agent before identify), last in either order. */
 type Key = string | number | null
-function keyOf (sort: TableSort, session: PeerSession, now: number, rtt: (s: PeerSession) => number | undefined, flapping: (s: PeerSession) => boolean, sessions: (s: PeerSession) => number): Key {
+function keyOf (sort: TableSort, session: PeerSession, model: PeerReadModel): Key {
   switch (sort) {
     case 'peerId': return session.peerId
     case 'agent': return session.agentVersion ?? null
     case 'direction': return session.direction
-    case 'transport': return stacksOf(session).join(' ')
-    case 'age': return now - session.startedAt
-    case 'rtt': return rtt(session) ?? null
-    case 'sessions': return sessions(session)
-    case 'flapping': return flapping(session) ? 1 : 0
+    case 'transport': return model.stacks(session).join(' ')
+    case 'age': return model.now - session.startedAt
+    case 'rtt': return model.rttMs(session) ?? null
+    case 'sessions': return model.sessions(session)
+    case 'flapping': return model.flapping(session.peerId) ? 1 : 0
   }
 }
 
@@ -186,16 +174,12 @@ function keyOf (sort: TableSort, session: PeerSession, now: number, rtt: (s: Pee
  */
 export function peerTableView (account: PeerViewAccount, query: PeerTableQuery): PeerTableView {
   const { tracker, insight } = account
-  const now = tracker.now()
-  const monitor = account.monitorRtts()
-  const rtt = (s: PeerSession): number | undefined => insight.of(s)?.rttMs ?? monitor(s.peerId)
-  const sessions = (s: PeerSession): number => insight.of(s)?.record.sessions ?? 1
-  const flapping = (s: PeerSession): boolean => insight.isFlapping(s.peerId, now)
+  const model = new PeerReadModel(tracker, insight, account.monitorRtts())
 
   const entries: Array<{ session: PeerSession, key: Key }> = []
   for (const session of tracker.sessionsByAge()) {
-    if (query.filter !== '' && !matches(insight, session, query.filter)) continue
-    entries.push({ session, key: keyOf(query.sort, session, now, rtt, flapping, sessions) })
+    if (query.filter !== '' && !matches(model, session, query.filter)) continue
+    entries.push({ session, key: keyOf(query.sort, session, model) })
   }
   const direction = query.order === 'asc' ? 1 : -1
   entries.sort((a, b) => {
@@ -212,15 +196,15 @@ export function peerTableView (account: PeerViewAccount, query: PeerTableQuery):
     rows.push({
       peerId: session.peerId,
       agentVersion: session.agentVersion ?? null,
-      agentFamily: familyOf(insight, session),
+      agentFamily: model.agentFamily(session),
       direction: session.direction,
-      transports: stacksOf(session),
+      transports: model.stacks(session),
       connections: session.connections.length,
       remoteAddr: session.connections[0]?.remoteAddr ?? '',
-      ageSeconds: Math.max(0, Math.round(now - session.startedAt)) / 1000,
-      rttMs: rtt(session) ?? null,
-      sessions: sessions(session),
-      flapping: flapping(session)
+      ageSeconds: model.ageSeconds(session),
+      rttMs: model.rttMs(session) ?? null,
+      sessions: model.sessions(session),
+      flapping: model.flapping(session.peerId)
     })
   }
   return {
