@@ -23,7 +23,7 @@ set -euo pipefail
 
 VERSION=1.5.1
 DIR="${TRACKER_LODESTAR_DIR:-$HOME/.cache/libp2p-peer-tracker/lodestar-$VERSION}"
-MARKER="$DIR/.installed-lodestar-$VERSION"
+MARKER="$DIR/installed"
 NODE=/usr/bin/node
 
 if [ -f "$MARKER" ]; then
@@ -107,5 +107,6 @@ version_out=$("$NODE" --require "$DIR/preload.cjs" "$DIR/node_modules/@chainsafe
   exit 1
 }
 
-touch "$MARKER"
+# The marker names the Node that built the native modules: devnet.ts runs Lodestar with it.
+printf '%s\n' "$NODE" > "$MARKER.tmp" && mv "$MARKER.tmp" "$MARKER"
 echo "lodestar-install: Lodestar $VERSION ready in $DIR ($(du -sh "$DIR" | cut -f1)) in $(( $(date +%s) - started )) s: $(grep -o 'Version: [^ ]*' <<<"$version_out" || true)"
