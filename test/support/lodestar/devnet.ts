@@ -100,7 +100,7 @@ export interface Devnet {
   freeze: (index: number) => void
   /** SIGCONT after freeze. */
   thaw: (index: number) => void
-  /** Resolves once node 0 and every running follower list each other as connected. */
+  /** Resolves once node 0 and every running follower list each other as connected, and node 0 knows their agent versions. */
   waitPeered: (timeoutMs?: number) => Promise<void>
   /** Stops every node (always resolves; for afterAll). */
   stop: () => Promise<void>
@@ -270,7 +270,9 @@ export async function startDevnet (options: DevnetOptions): Promise<Devnet> {
         const ofFollower = (await nodeAt(f.index).connectedPeers()).map(p => p.peer_id)
         if (!ofFollower.includes(first.peerId)) return false
       }
-      return true
+      // And identify has run: node 0 knows their agent (it reads "NA" for a second or so).
+      const agents = (await nodeAt(0).get<{ data: Array<{ peer_id: string, agent_version?: string }> }>('/eth/v1/lodestar/peers')).data
+      return followers.every(f => agents.some(p => p.peer_id === f.peerId && p.agent_version !== undefined && p.agent_version !== 'NA'))
     }, { timeoutMs, intervalMs: 250, retryErrors: true })
   }
 
