@@ -5,8 +5,10 @@
  * node with the peerTracker service (the one libp2p boundary: events, dials, RTT, peer store
  * sweep), then the CLI's own bootstrap keeper and periodic report.
  */
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ConfigError } from './config/config-error.js'
 import { boundAddress, createHttpApp, listen } from './http/server.js'
+import { closeServer } from './server-close.js'
 import { DEFAULT_HISTORY_CAPACITY, DEFAULT_SAMPLE_INTERVAL_MS, PeerCountHistory } from './http/peer-view/peer-count-history.js'
 import { HistorySampler } from './http/peer-view/history-sampler.js'
 import { peerViewRouter } from './http/peer-view/routes.js'
@@ -16,6 +18,7 @@ import { startBootstrapKeeper } from './p2p/bootstrap-peers.js'
 import { loadOrCreateIdentity } from './p2p/identity.js'
 import { createTrackerNode } from './p2p/node.js'
 import { startRedialingPreviousPeers } from './p2p/previous-peers.js'
+import { startPollingTracker } from './app-polling.js'
 import { peerReport } from './report.js'
 import { guardedTask, timerDelay } from './service/periodic-task.js'
 import { peerTrackerService } from './service/peer-tracker-service.js'
@@ -29,7 +32,6 @@ import { requestLimit } from './web-security/request-limit.js'
 import { WebConfigSource } from './web-security/web-config-source.js'
 import { followWebConfig, httpsServerOptions } from './web-security/tls-server.js'
 import type { Config } from './config/config.js'
-import type { Server } from './http/server.js'
 import type { PeerInsight } from './insight/peer-insight.js'
 import type { Logger } from './log.js'
 import type { TrackerNode } from './p2p/node.js'
@@ -64,6 +66,15 @@ export interface StartOptions {
   reliability?: ReliabilityCounters
 }
 
+/**
+ * The tracker --source asks for: its own libp2p node (startTracker), or a node's API it polls
+ * (src/app-polling.ts). Either stops with stop().
+ */
+export async function startConfiguredTracker (config: Config, log: Logger, options: StartOptions = {}): Promise<{ stop: () => Promise<void> }> {
+  if (config.source.kind === 'libp2p') return await startTracker(config, log, options)
+  return await startPollingTracker(config, config.source, log, options)
+}
+
 export async function startTracker (config: Config, log: Logger, options: StartOptions = {}): Promise<RunningTracker> {
   const startedAt = Date.now()
   const reliability = options.reliability ?? new ReliabilityCounters()
@@ -89,6 +100,8 @@ async function startWithStorage (config: Config, log: Logger, { startedAt, relia
   clock: Clock | undefined
 }): Promise<RunningTracker> {
   const identity = await loadOrCreateIdentity(config.p2p.identityFile)
+  // A store belongs to one node: a persistent identity is recorded, and a polling source's store refused.
+  await storage?.claim({ source: 'libp2p', peerId: config.p2p.identityFile === undefined ? undefined : peerIdFromPrivateKey(identity.privateKey).toString() })
   const node: CliNode = await createTrackerNode(config.p2p, identity.privateKey, (direction, addr) => {
     reliability.gatedConnections[direction]++
     log.debug({ direction, addr }, 'connection refused by the IP filter')
@@ -221,14 +234,4 @@ function listenError (err: unknown): unknown {
     ? 'is already in use'
     : cause.includes('EADDRNOTAVAIL') ? 'is not an address of this machine' : `cannot be listened on (${cause})`
   return new ConfigError(`--p2p.listen: ${addr ?? ''} ${reason}`)
-}
-
-/** Stops accepting, lets requests in flight finish for up to 2 s, then drops what is left. */
-async function closeServer (server: Server): Promise<void> {
-  const closed = new Promise<void>(resolve => server.close(() => { resolve() }))
-  server.closeIdleConnections()
-  const force = setTimeout(() => { server.closeAllConnections() }, 2000)
-  force.unref()
-  await closed
-  clearTimeout(force)
 }

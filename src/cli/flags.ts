@@ -21,6 +21,12 @@ export interface FlagSpec {
 
 /** Every flag of the tracker, in --help order. Tests derive their coverage from this list. */
 export const FLAGS: readonly FlagSpec[] = [
+  { flag: 'source', arg: 'kind', help: `how the tracker learns about peers: libp2p (its own libp2p node), beacon-api (poll an Ethereum consensus client's REST API) or kubo-rpc (poll Kubo's RPC API); one tracker watches one node (default "${DEFAULTS.source}")` },
+  { flag: 'source.url', arg: 'url', help: 'the polled API\'s base URL, http:// or https://, without credentials (e.g. http://127.0.0.1:5052 for a beacon node, http://127.0.0.1:5001 for Kubo); required with --source=beacon-api or kubo-rpc' },
+  { flag: 'source.interval', arg: 'duration', help: `how often the API is polled, 500ms-10m; a session shorter than this can be missed (default ${DEFAULTS['source.interval']})` },
+  { flag: 'source.timeout', arg: 'duration', help: `how long one request to the API may take, shorter than --source.interval (default ${DEFAULTS['source.timeout']})` },
+  { flag: 'source.auth-file', arg: 'path', help: 'file holding the API\'s credentials in Kubo\'s AuthSecret format, bearer:TOKEN or basic:USER:PASSWORD, sent as the Authorization header; never logged or shown' },
+  { flag: 'source.ca-file', arg: 'path', help: 'PEM file of the CA certificate(s) to trust for an https:// --source.url (default: the system\'s CAs)' },
   { flag: 'web.listen-address', arg: 'host:port', help: `address for /metrics, the API and health checks (default "${DEFAULTS['web.listen-address']}")` },
   { flag: 'web.telemetry-path', arg: 'path', help: `path of the metrics (default "${DEFAULTS['web.telemetry-path']}")` },
   { flag: 'web.disable-exporter-metrics', help: 'leave out the process_* and nodejs_* metrics about the tracker itself' },

@@ -2,7 +2,7 @@
 // The shims must load before libp2p: keep this the first import.
 import '../runtime/node-shims.js'
 import { Command, CommanderError } from 'commander'
-import { startTracker } from '../app.js'
+import { startConfiguredTracker } from '../app.js'
 import { DEFAULTS } from '../config/config.js'
 import { ConfigError } from '../config/config-error.js'
 import { attributeToEnvironment, buildConfig } from '../config/parse.js'
@@ -14,7 +14,6 @@ import { reportFatal } from './fatal-error.js'
 import { addTrackerFlags, flagsFromEnvironment, rawConfigOf } from './flags.js'
 import { addStorageCommand } from './storage-command.js'
 import { addSwarmCommand } from './swarm-command.js'
-import type { RunningTracker } from '../app.js'
 import type { Logger } from '../log.js'
 
 /** Exit codes: 0 done, 1 a fault in the tracker, 2 bad input (flags, environment, files). */
@@ -41,9 +40,9 @@ async function runTracker (command: Command): Promise<void> {
   const log = createLogger(config.log)
   const reliability = new ReliabilityCounters()
   installFaultHandlers(log, reliability)
-  let running: RunningTracker
+  let running: { stop: () => Promise<void> }
   try {
-    running = await startTracker(config, log, { reliability })
+    running = await startConfiguredTracker(config, log, { reliability })
   } catch (err) {
     // A port in use or a corrupt identity file is the user's to fix (exit 2); anything else is a fault.
     if (err instanceof ConfigError) throw attributeToEnvironment(err, fromEnvironment)

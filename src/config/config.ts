@@ -9,8 +9,29 @@ export type DhtAddressFilter = 'public' | 'all'
 export type LogFormat = 'json' | 'logfmt'
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'
 export type MuxerName = 'yamux' | 'mplex'
+/** How the tracker learns about peers: its own libp2p node, or a node's API it polls. */
+export const SOURCE_KINDS = ['libp2p', 'beacon-api', 'kubo-rpc'] as const
+export type SourceKind = typeof SOURCE_KINDS[number]
+export type PollingSourceKind = Exclude<SourceKind, 'libp2p'>
+
+/** A node's API the tracker polls (--source=beacon-api or kubo-rpc). Files are read at start, not here. */
+export interface PollingSourceConfig {
+  kind: PollingSourceKind
+  /** The API's base URL, without credentials, query or fragment; never ends with `/`. */
+  url: string
+  intervalMs: number
+  timeoutMs: number
+  /** A file holding `bearer:TOKEN` or `basic:USER:PASSWORD` (Kubo's AuthSecret format). */
+  authFile: string | undefined
+  /** PEM file of the CA(s) that sign the API's TLS certificate (https URLs). */
+  caFile: string | undefined
+}
+
+export type SourceConfig = { kind: 'libp2p' } | PollingSourceConfig
 
 export interface Config {
+  /** --source and --source.*: how the tracker learns about peers (docs/sources.md). */
+  source: SourceConfig
   web: {
     /** undefined: all interfaces (IPv6 and IPv4 where the system has both). */
     host: string | undefined
@@ -110,8 +131,15 @@ export const DEFAULTS = {
   'log.level': 'info',
   'log.format': 'json',
   'web.max-requests': '40',
-  'storage.flush-interval': '5s'
+  'storage.flush-interval': '5s',
+  source: 'libp2p',
+  'source.interval': '5s',
+  'source.timeout': '4s'
 } as const
 
 /** At least a minute: below that libp2p would forget peers it met moments ago (a DHT contact between being learnt and dialled), and the store would be swept every few seconds. */
 export const MIN_PEER_STORE_MAX_AGE_MS = 60_000
+
+/** Polls at most this often: every poll lists every peer, so faster only costs the node. */
+export const MIN_SOURCE_INTERVAL_MS = 500
+export const MAX_SOURCE_INTERVAL_MS = 600_000

@@ -9,9 +9,11 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { parseCidr } from '../p2p/connection-gater.js'
 import { AMINO_BOOTSTRAP, DEFAULTS, MIN_PEER_STORE_MAX_AGE_MS } from './config.js'
 import { ConfigError } from './config-error.js'
+import { parseSourceFlags } from './source.js'
 import { parseCount, parseDuration, parseListenAddress, peerIdOfMultiaddr } from './values.js'
 import type { Cidr } from '../p2p/connection-gater.js'
 import type { Config, MuxerName } from './config.js'
+import type { RawSourceConfig } from './source.js'
 
 /** The environment variable of a flag: LIBP2P_TRACKER_WEB_LISTEN_ADDRESS for web.listen-address. */
 export function envName (flag: string): string {
@@ -29,7 +31,7 @@ export function attributeToEnvironment<E> (err: E, fromEnvironment: ReadonlySet<
 }
 
 /** Raw values as the CLI collected them (flags win over environment, both win over defaults). */
-export interface RawConfig {
+export interface RawConfig extends RawSourceConfig {
   'web.listen-address'?: string
   'web.telemetry-path'?: string
   'web.disable-exporter-metrics'?: boolean
@@ -78,6 +80,7 @@ export function buildConfig (raw: RawConfig, options: BuildOptions = {}): Config
 function buildConfigFromRaw (raw: RawConfig): Config {
   const { host, port } = parseListenAddress('--web.listen-address', raw['web.listen-address'] ?? DEFAULTS['web.listen-address'])
   return {
+    source: parseSourceFlags(raw),
     web: {
       host,
       port,

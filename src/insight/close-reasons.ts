@@ -6,7 +6,15 @@
  * local graceful close is held back for a grace period in which a prune event can claim it.
  */
 
-export const CLOSE_REASONS = ['local', 'pruned', 'remote', 'reset', 'timeout', 'shutdown'] as const
+export const CLOSE_REASONS = [
+  'local', 'pruned', 'remote', 'reset', 'timeout', 'shutdown',
+  /**
+   * A polling source (src/sources) found the peer gone after polls that went unanswered, or
+   * the watched node changed identity or restarted: the session ended somewhere in the gap.
+   * A peer that leaves between two answered polls has no reason (the API does not say why).
+   */
+  'source_gap'
+] as const
 export type CloseReason = typeof CLOSE_REASONS[number]
 
 export interface ClosedConnectionFacts {
@@ -54,7 +62,7 @@ interface PendingClose<T> {
  * carry a tag (the session history entry it set), handed to `onPruned` when a prune claims it.
  */
 export class CloseReasonCounter<T = never> {
-  readonly counts: Record<CloseReason, number> = { local: 0, pruned: 0, remote: 0, reset: 0, timeout: 0, shutdown: 0 }
+  readonly counts: Record<CloseReason, number> = { local: 0, pruned: 0, remote: 0, reset: 0, timeout: 0, shutdown: 0, source_gap: 0 }
   /** connection id -> the local close, oldest first. */
   private readonly pending = new Map<string, PendingClose<T>>()
   /** Connection ids a prune named before their close was seen. */

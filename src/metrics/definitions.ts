@@ -71,7 +71,7 @@ export const INSIGHT_METRICS = {
   dialErrors: define('libp2p_tracker_dial_errors_total', 'counter',
     'Failed dials of libp2p_tracker_dials_total, by error class.', ['reason']),
   connectionCloseReasons: define('libp2p_tracker_connection_close_reasons_total', 'counter',
-    'Connections closed, by cause: local, pruned (connection manager), remote, reset, timeout, shutdown.', ['reason']),
+    'Connections closed, by cause: local, pruned (connection manager), remote, reset, timeout, shutdown; source_gap: a polling source found the peer gone after unanswered polls or a change of the watched node.', ['reason']),
   peerRtt: define('libp2p_tracker_peer_rtt_seconds', 'histogram',
     'Round-trip times to connected peers, by agent family: each new measurement of libp2p\'s connection monitor once, or a ping over an open connection where it has none yet; at most one sample per peer per --tracker.rtt-sample-interval from each.', ['agent']),
   flappingPeers: define('libp2p_tracker_flapping_peers', 'gauge',
@@ -93,6 +93,30 @@ export const INSIGHT_METRICS = {
   rememberedPeers: define('libp2p_tracker_remembered_peers', 'gauge',
     'Peers in the per-peer history: every connected peer, plus the most recently disconnected ones up to --tracker.history-peers in all (least recently seen evicted).')
 } as const satisfies Record<string, MetricDefinition>
+
+/**
+ * The health of a polling source (--source=beacon-api or kubo-rpc, src/sources): exported by the
+ * CLI only with such a source, after INSIGHT_METRICS. The libp2p service never has them.
+ */
+export const SOURCE_METRICS = {
+  sourceUp: define('libp2p_tracker_source_up', 'gauge',
+    '1 if the last poll of the watched node\'s API succeeded, 0 otherwise (like Prometheus\' up); while 0 the peer families stay at what the last good poll said.'),
+  sourcePolls: define('libp2p_tracker_source_polls_total', 'counter',
+    'Polls of the watched node\'s API, by result: success, unreachable, timeout, http_error (a status other than 2xx), bad_response (not the expected JSON, or an absurd peer count), too_large (body over the cap).', ['result']),
+  sourcePollDuration: define('libp2p_tracker_source_poll_duration_seconds', 'histogram',
+    'Duration of polls of the watched node\'s API, answered or not.'),
+  sourcePollInterval: define('libp2p_tracker_source_poll_interval_seconds', 'gauge',
+    'The poll interval (--source.interval): a session shorter than this can be missed.'),
+  sourceLastSuccess: define('libp2p_tracker_source_last_success_timestamp_seconds', 'gauge',
+    'End of the last successful poll since the Unix epoch, in seconds; 0 before the first.'),
+  sourceNodeChanges: define('libp2p_tracker_source_node_changes_total', 'counter',
+    'Changes of the watched node seen by the source: identity (another peer ID answers), restart (detected from the API; not every restart can be).', ['change']),
+  sourceInfo: define('libp2p_tracker_source_info', 'gauge',
+    'The polling source and the watched node\'s client family and major.minor version, always 1.', ['source', 'client', 'version'])
+} as const satisfies Record<string, MetricDefinition>
+
+/** The names of the polling source's families, in exposition order. */
+export const SOURCE_METRIC_NAMES: readonly string[] = Object.values(SOURCE_METRICS).map(m => m.name)
 
 /** The names of every family above, in exposition order. */
 export const METRIC_NAMES: readonly string[] = [...Object.values(METRICS), ...Object.values(INSIGHT_METRICS)].map(m => m.name)

@@ -8,18 +8,11 @@
  */
 import { serviceCapabilities, serviceDependencies } from '@libp2p/interface'
 import { register as defaultRegistry } from 'prom-client'
-import { insightPeersView, peerDetailView } from '../http/api.js'
-import { PeerInsight } from '../insight/peer-insight.js'
 import { RttSampler } from '../insight/rtt-sampler.js'
 import { ALL_METRICS } from '../metrics/definitions.js'
-import { ExpositionWriter } from '../metrics/exposition.js'
 import { registerFamilies } from '../metrics/prom-client-families.js'
-import { TrackerCollector } from '../metrics/tracker-collector.js'
-import { monotonicClock } from '../tracker/clock.js'
 import { DIRECTIONS } from '../tracker/connection-labels.js'
-import { PeerTracker as PeerAccount } from '../tracker/peer-tracker.js'
-import { ReliabilityCounters } from '../tracker/reliability-counters.js'
-import { buildInfo } from '../version.js'
+import { TrackerState } from './tracker-state.js'
 import { attachInsight, attachTracker } from './libp2p-events.js'
 import { dhtRoutingTableSize, observeDials, peerStoreRecords } from './libp2p-internals.js'
 import { libp2pLogger } from './logger.js'
@@ -32,6 +25,9 @@ import type { ExpositionFormat } from '../metrics/exposition.js'
 import type { MetricSink } from '../metrics/sink.js'
 import type { BuildInfo } from '../metrics/tracker-collector.js'
 import type { Clock } from '../tracker/clock.js'
+import type { PeerTracker as PeerAccount } from '../tracker/peer-tracker.js'
+import type { PeerInsight } from '../insight/peer-insight.js'
+import type { ReliabilityCounters } from '../tracker/reliability-counters.js'
 import type { ConnectionLabels } from '../tracker/connection-labels.js'
 import type { ComponentLogger, Connection, Libp2pEvents, PeerId, PeerStore, Startable, TypedEventTarget } from '@libp2p/interface'
 import type { Registry, RegistryContentType } from 'prom-client'
@@ -152,7 +148,8 @@ export class PeerTrackerService implements PeerTracker {
   readonly log: TrackerLogger
   private readonly components: PeerTrackerComponents
   private readonly init: PeerTrackerInit
-  private readonly collector: TrackerCollector
+  /** The account, insight, collector and read views: everything not libp2p. */
+  readonly state: TrackerState
   private sweeper: PeerStoreSweeper<PeerId> | undefined
   private rttSampler: RttSampler<Connection> | undefined
   private timers: Array<ReturnType<typeof setInterval>> = []
@@ -163,24 +160,25 @@ export class PeerTrackerService implements PeerTracker {
     this.components = components
     this.init = init
     this.log = init.logger ?? libp2pLogger(components.logger)
-    this.reliability = init.reliability ?? new ReliabilityCounters()
-    this.insight = new PeerInsight({
-      ...(init.flappingSessions === undefined ? {} : { flappingSessions: init.flappingSessions }),
-      ...(init.flappingWindowMs === undefined ? {} : { flappingWindowMs: init.flappingWindowMs }),
-      ...(init.historyPeers === undefined ? {} : { historyPeers: init.historyPeers }),
-      ...(init.historySessions === undefined ? {} : { historySessions: init.historySessions })
-    })
-    this.account = new PeerAccount(init.clock ?? monotonicClock, init.knownConnectionLabels ?? DEFAULT_CONNECTION_LABELS, this.insight)
     const dhtService = init.dhtService ?? 'dht'
-    this.collector = new TrackerCollector(this.account, {
+    this.state = new TrackerState({
+      ...(init.clock === undefined ? {} : { clock: init.clock }),
+      knownConnectionLabels: init.knownConnectionLabels ?? DEFAULT_CONNECTION_LABELS,
       maxPeerSeries: init.maxPeerSeries ?? DEFAULT_MAX_PEER_SERIES,
-      buildInfo: init.buildInfo ?? buildInfo(),
-      startTimeSeconds: init.startTimeSeconds ?? Math.floor(Date.now() / 1000),
+      flappingSessions: init.flappingSessions,
+      flappingWindowMs: init.flappingWindowMs,
+      historyPeers: init.historyPeers,
+      historySessions: init.historySessions,
+      ...(init.reliability === undefined ? {} : { reliability: init.reliability }),
+      ...(init.buildInfo === undefined ? {} : { buildInfo: init.buildInfo }),
+      ...(init.startTimeSeconds === undefined ? {} : { startTimeSeconds: init.startTimeSeconds }),
       dhtRoutingTablePeers: () => dhtService === false ? 0 : dhtRoutingTableSize(components, dhtService),
       lastPeerStoreSweep: () => this.sweeper?.last,
-      reliability: this.reliability,
-      insight: this.insight
+      currentRtts: () => this.monitorRtts()
     })
+    this.account = this.state.account
+    this.insight = this.state.insight
+    this.reliability = this.state.reliability
   }
 
   /** Listens to the node's events, observes its dials and registers the families: before any connection opens. */
@@ -240,32 +238,24 @@ export class PeerTrackerService implements PeerTracker {
   // --- the read API ----------------------------------------------------------------------
 
   exposition (format: ExpositionFormat = 'text'): string {
-    const writer = new ExpositionWriter(format)
-    this.collect(writer)
-    return writer.finish()
+    return this.state.exposition(format)
   }
 
   /** One render of every family into `sink`, from the account as it is now. */
   collect (sink: MetricSink): void {
-    this.collector.collect(sink)
+    this.state.collect(sink)
   }
 
   status (): PeerTrackerStatus {
-    return {
-      peerId: this.components.peerId.toString(),
-      connectedPeers: this.account.connectedPeers,
-      openConnections: this.account.openConnections,
-      peerConnects: this.account.totalConnects(),
-      peerDisconnects: this.account.totalDisconnects()
-    }
+    return { peerId: this.components.peerId.toString(), ...this.state.counts() }
   }
 
   peers (query: Partial<PeersQuery> = {}): InsightPeerView[] {
-    return insightPeersView(this.account, this.insight, this.monitorRtts(), { sort: query.sort ?? 'duration', limit: query.limit })
+    return this.state.peers(query)
   }
 
   peer (peerId: string): PeerDetailView | undefined {
-    return peerDetailView(this.account, this.insight, this.monitorRtts(), peerId)
+    return this.state.peer(peerId)
   }
 
   /** The last sweep of libp2p's peer store runs now (or joins the one running); undefined when sweeping is off or stopped. */

@@ -5,7 +5,9 @@
  */
 import { HistoryWriter, deleteSkipped, loadHistory } from './history-store.js'
 import { Redialer } from './redialer.js'
+import { claimStore } from './node-identity.js'
 import { StoreError, openStore } from './store.js'
+import type { StoreOwner } from './node-identity.js'
 import type { FlushResult, LoadedHistory } from './history-store.js'
 import type { RedialerOptions } from './redialer.js'
 import type { OpenStore } from './store.js'
@@ -51,6 +53,11 @@ export class TrackerStorage {
   /** For createLibp2p's `datastore`: libp2p keeps its peer store here, under /peers/. */
   get datastore (): Datastore {
     return this.store.datastore
+  }
+
+  /** Refuses (StoreError) a store made for another node; records this one in a store that names none. Call before restore(). */
+  async claim (owner: StoreOwner): Promise<void> {
+    await claimStore(this.store.datastore, this.store.path, owner)
   }
 
   /**

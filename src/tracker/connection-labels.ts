@@ -9,10 +9,16 @@ export type Direction = typeof DIRECTIONS[number]
 export const TRANSPORTS = ['tcp', 'ws', 'wss', 'quic', 'webrtc', 'webtransport', 'circuit', 'other'] as const
 export type Transport = typeof TRANSPORTS[number]
 
-export const ENCRYPTIONS = ['noise', 'tls', 'plaintext', 'other'] as const
+export const ENCRYPTIONS = [
+  'noise', 'tls', 'plaintext', 'other',
+  'unknown' // a polling source (src/sources) cannot know the connection's encryption
+] as const
 export type Encryption = typeof ENCRYPTIONS[number]
 
-export const MUXERS = ['yamux', 'mplex', 'other'] as const
+export const MUXERS = [
+  'yamux', 'mplex', 'other',
+  'unknown' // a polling source (src/sources) cannot know the connection's muxer
+] as const
 export type Muxer = typeof MUXERS[number]
 
 export interface ConnectionLabels {

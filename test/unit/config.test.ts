@@ -129,3 +129,50 @@ describe('parseListenAddress', () => {
     expect(parseListenAddress('--web.listen-address', text)).toEqual(expected)
   })
 })
+
+describe('--source and --source.*', () => {
+  const beacon = { source: 'beacon-api', 'source.url': 'http://127.0.0.1:5052' }
+
+  it('defaults to the tracker\'s own libp2p node', () => {
+    expect(buildConfig({}).source).toEqual({ kind: 'libp2p' })
+  })
+
+  it('takes a polling source with its defaults: every 5s, 4s timeout, no credentials', () => {
+    expect(buildConfig(beacon).source).toEqual({ kind: 'beacon-api', url: 'http://127.0.0.1:5052', intervalMs: 5000, timeoutMs: 4000, authFile: undefined, caFile: undefined })
+    expect(buildConfig({ source: 'kubo-rpc', 'source.url': 'https://kubo.example:5001/prefix/', 'source.interval': '10s', 'source.timeout': '2s', 'source.auth-file': '/run/secrets/kubo', 'source.ca-file': '/etc/ca.pem' }).source)
+      .toEqual({ kind: 'kubo-rpc', url: 'https://kubo.example:5001/prefix', intervalMs: 10_000, timeoutMs: 2000, authFile: '/run/secrets/kubo', caFile: '/etc/ca.pem' })
+  })
+
+  it.each([
+    [{ source: 'prysm-grpc' }, '--source: "prysm-grpc" is not one of libp2p, beacon-api, kubo-rpc'],
+    [{ source: 'beacon-api' }, '--source.url: required with --source=beacon-api'],
+    [{ source: 'kubo-rpc' }, '--source.url: required with --source=kubo-rpc'],
+    [{ 'source.url': 'http://127.0.0.1:5052' }, '--source.url: only used with --source=beacon-api or --source=kubo-rpc'],
+    [{ source: 'libp2p', 'source.auth-file': '/x' }, '--source.auth-file: only used with'],
+    [{ ...beacon, 'source.url': 'not a url' }, '--source.url: "not a url" is not a URL'],
+    [{ ...beacon, 'source.url': 'ftp://127.0.0.1:5052' }, '--source.url: "ftp://127.0.0.1:5052" is not an http:// or https:// URL'],
+    [{ ...beacon, 'source.url': 'http://user:secret@127.0.0.1:5052' }, '--source.url: must not hold credentials'],
+    [{ ...beacon, 'source.url': 'http://127.0.0.1:5052/?token=x' }, '--source.url: "http://127.0.0.1:5052/?token=x" must not have a query'],
+    [{ ...beacon, 'source.interval': '5s', 'source.timeout': '5s' }, '--source.timeout: must be shorter than --source.interval (5000ms), got "5s"'],
+    [{ ...beacon, 'source.interval': '2s' }, '--source.timeout: must be shorter than --source.interval (2000ms), got "4s"'],
+    [{ ...beacon, 'source.interval': '100ms' }, '--source.interval: must be at least 500ms'],
+    [{ ...beacon, 'source.interval': '1h' }, '--source.interval: must be at most 10m'],
+    [{ ...beacon, 'source.interval': 'soon' }, '--source.interval: "soon" is not a duration'],
+    [{ ...beacon, 'source.auth-file': ' ' }, '--source.auth-file: must not be empty'],
+    [{ ...beacon, 'source.ca-file': '/etc/ca.pem' }, '--source.ca-file: only used with an https:// --source.url']
+  ])('refuses %j in one line naming the flag', (raw, message) => {
+    const error = errorOf(() => buildConfig(raw))
+    expect(error).toContain(message)
+    expect(error).not.toContain('\n')
+    expect(error).not.toContain('secret')
+  })
+
+  it('names the environment variable when the value came from it', () => {
+    try {
+      buildConfig({ source: 'beacon', 'source.url': 'x' }, { fromEnvironment: new Set(['source']) })
+      expect.unreachable()
+    } catch (err) {
+      expect((err as Error).message).toBe('LIBP2P_TRACKER_SOURCE (--source): "beacon" is not one of libp2p, beacon-api, kubo-rpc')
+    }
+  })
+})
