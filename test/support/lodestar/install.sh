@@ -33,15 +33,18 @@ fi
 
 started=$(date +%s)
 
+# What a fresh Debian machine may lack, named in one line with the packages that bring it.
 missing=()
-command -v g++ >/dev/null 2>&1 || missing+=(g++)
-command -v make >/dev/null 2>&1 || missing+=(make)
-command -v python3 >/dev/null 2>&1 || missing+=(python3)
-[ -x "$NODE" ] || missing+=("nodejs (Debian's, for $NODE)")
-[ -f /usr/include/node/node.h ] || missing+=("Debian nodejs headers in /usr/include/node (libnode-dev)")
-command -v npm >/dev/null 2>&1 || missing+=(npm)
+packages=()
+command -v g++ >/dev/null 2>&1 || { missing+=(g++); packages+=(g++); }
+command -v make >/dev/null 2>&1 || { missing+=(make); packages+=(make); }
+command -v python3 >/dev/null 2>&1 || { missing+=(python3); packages+=(python3); }
+[ -x "$NODE" ] || { missing+=("$NODE"); packages+=(nodejs); }
+[ -f /usr/include/node/node.h ] || { missing+=("Node headers in /usr/include/node"); packages+=(nodejs); }
+command -v npm >/dev/null 2>&1 || { missing+=(npm); packages+=(npm); }
 if [ "${#missing[@]}" -gt 0 ]; then
-  echo "lodestar-install: cannot build Lodestar $VERSION, this machine lacks: ${missing[*]}" >&2
+  mapfile -t packages < <(printf '%s\n' "${packages[@]}" | sort -u)
+  echo "lodestar-install: cannot build Lodestar $VERSION: this machine lacks ${missing[*]} (Debian: apt-get install ${packages[*]})" >&2
   exit 1
 fi
 
