@@ -14,6 +14,7 @@ import { hold } from './b4-real-peers.js'
 import { churn } from './b5-churn.js'
 import { b7, b7Section } from './b7-peer-view.js'
 import { b8, b8Row } from './b8-restart.js'
+import { b9, b9Rows } from './b9-poll.js'
 import { writeSection } from './benchmarks-file.js'
 import { fmt, machine, median } from './stats.js'
 import type { B2Result, B2bResult } from './b2-metrics-http.js'
@@ -26,8 +27,8 @@ const quick = process.argv.includes('--quick')
 const b4At5000 = process.argv.includes('--b4-5000')
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const P = quick
-  ? { b1Runs: 3, b1Ms: 500, b2Runs: 1, b2Requests: 50, b2bRuns: 2, b3Runs: 1, b4Peers: 200, b4HoldMs: 10_000, b4Runs: 1, b5Sessions: 2000, b5Peers: 300, b8Peers: 30, b8Runs: 1, b8LimitMs: 20_000 }
-  : { b1Runs: 5, b1Ms: 1000, b2Runs: 3, b2Requests: 100, b2bRuns: 3, b3Runs: 3, b4Peers: 1000, b4HoldMs: 60_000, b4Runs: 3, b5Sessions: 10_000, b5Peers: 600, b8Peers: 100, b8Runs: 3, b8LimitMs: 60_000 }
+  ? { b1Runs: 3, b1Ms: 500, b2Runs: 1, b2Requests: 50, b2bRuns: 2, b3Runs: 1, b4Peers: 200, b4HoldMs: 10_000, b4Runs: 1, b5Sessions: 2000, b5Peers: 300, b8Peers: 30, b8Runs: 1, b8LimitMs: 20_000, b9Polls: 10 }
+  : { b1Runs: 5, b1Ms: 1000, b2Runs: 3, b2Requests: 100, b2bRuns: 3, b3Runs: 3, b4Peers: 1000, b4HoldMs: 60_000, b4Runs: 3, b5Sessions: 10_000, b5Peers: 600, b8Peers: 100, b8Runs: 3, b8LimitMs: 60_000, b9Polls: 50 }
 
 function log (text: string): void { process.stderr.write(`bench: ${text}\n`) }
 
@@ -109,6 +110,12 @@ async function main (): Promise<void> {
   log(`B8 restart of the built CLI with ${P.b8Peers} peers known only from earlier sessions, with and without --storage.path`)
   const b8Result = await b8(P.b8Peers, P.b8Runs, P.b8LimitMs)
 
+  log(`B9 one poll of a watched node's API at 200 and 2,000 peers, ${P.b9Polls} polls each`)
+  const b9Results = []
+  for (const kind of ['beacon-api', 'kubo-rpc'] as const) {
+    for (const peers of [200, 2000]) b9Results.push(await b9(kind, peers, P.b9Polls))
+  }
+
   const tracker = b4.tracker[0] as HoldResult
   const b2At10k = b2Results.find(r => r.peers === 10_000) as B2Result
   const b2bRatio = b2bResult.oursP50Ms / b2bResult.promClientP50Ms
@@ -129,9 +136,10 @@ async function main (): Promise<void> {
   ]
 
   rows.push(b8Row(b8Result))
+  rows.push(...b9Rows(b9Results))
   const table = ['| # | what | goal | measured | met |', '|---|---|---|---|---|', ...rows.map(r => `| ${r.id} | ${r.what} | ${r.goal} | ${r.measured} | ${r.met} |`)].join('\n')
   process.stdout.write(`\n${table}\n`)
-  const doc = report(started, m, table, { b1, b2Results, b2bResult, b3, b3Runs, b3Insight, b4, b4Big, b4BigError, prom, b5, b8: b8Result })
+  const doc = report(started, m, table, { b1, b2Results, b2bResult, b3, b3Runs, b3Insight, b4, b4Big, b4BigError, prom, b5, b8: b8Result, b9: b9Results })
   writeSection('bench', doc)
   log('B7 the peer view\'s JSON at 5,000 peers (its own section of BENCHMARKS.md)')
   const b7Started = new Date()
@@ -162,6 +170,7 @@ ${table}
 - **B4**: \`bench/b4-compare.ts\` + \`bench/b4-real-peers.ts\` + \`bench/node-child.ts\`. The subject is its own process; the swarm's ${P.b4Peers} long-lived peers dial it from ${Math.max(1, Math.ceil(P.b4Peers / 500))} shard process(es) at 200 dials/s. *plain* is \`createTrackerNode\` (src/p2p/node.ts: the same TCP, Noise, yamux + mplex, identify, ping and connection manager settings as the tracker's node) with nothing attached; *tracker* is \`startTracker\` (src/app.ts: that node with the peerTracker service, HTTP, process metrics), scraped every 5 s during the hold. The subjects alternate (plain, tracker, then tracker, plain, ...), ${P.b4Runs} runs each; each figure is the median over the runs with its range (min-max), each ratio tracker median / plain median. The bench raises two inbound limits explicitly for both subjects, because the whole swarm dials from 127.0.0.1: \`--p2p.inbound-connection-threshold=100000\` (libp2p's default accepts 5 connections per second per IP) and \`--p2p.max-incoming-pending-connections=200\`; the swarm is paced at 200 dials/s under them. CPU from /proc (utime+stime): *connect* from the first dial until every peer reports its connection open, *hold* over the hold window, *connect + hold* from the first dial to the end of the hold (including 3 s for identify to settle). RSS is the median of 1 s samples over the hold. \`-- --b4-5000\` adds the same comparison at 5,000 peers (10 swarm processes, paced at 40 dials/s; on 2 vCPUs it does not connect, see \"The tracker's cost on a quiet machine\"). \`tsx bench/b4-compare.ts --peers N --runs R --hold-s S --dial-rate D\` runs B4 alone; \`tsx bench/b4-profile.ts\` profiles the subjects (see "Where the tracker's cost goes").
 - **B5**: \`bench/b5-churn.ts\`. The tracker (\`startTracker\`) in the bench process, the swarm (${P.b5Peers} peers: 10% listeners dialled by the tracker as bootstrap peers, 20% flappers, 5% long-lived, heavy-tailed churners, time scale 0.025) in 2 shard processes; /metrics scraped every second; the run ends when the peers have opened ${fmt(P.b5Sessions)} sessions, then every peer hangs up.
 - **B8**: \`bench/b8-restart.ts\`. ${P.b8Peers} listening js-libp2p peers on 127.0.0.1 dial the built CLI (identity kept with \`--p2p.identity-file\`, no bootstrap peers, DHT off); once all are counted the tracker is stopped with SIGTERM and started again, ${P.b8Runs} time(s) with \`--storage.path\` and as many without; the time runs from the new process's spawn (Node start-up included) until \`libp2p_tracker_connected_peers\` reaches 90 % of them, scraped every 100 ms, within ${P.b8LimitMs / 1000} s. Without the store the tracker knows no peer to dial and these peers do not dial it again (docs/storage.md).
+- **B9**: \`bench/b9-poll.ts\`. A stand-in of the watched node's API (\`bench/b9-poll-server.ts\`, in its own process so rendering its JSON is not counted): Lodestar's \`/eth/v1/lodestar/peers\` or Kubo's \`swarm/peers\` with identify (a tenth of the peers with two connections), 1 % of the peers replaced every 100 ms. The \`PollingTracker\` (src/sources) polls it back to back, ${P.b9Polls} times after 5 warm-up polls: identity, then the peers, diffed into the account. ms per poll is the median wall time (the stand-in's rendering included), bytes the two answers, CPU this process's user + system time per poll; the share of a core is that CPU over the default 5 s interval. \`tsx bench/b9-poll.ts [polls]\` runs it alone.
 - **B6**: the B4 setup with a third subject: the same libp2p node with \`metrics: prometheusMetrics()\` and prom-client's global registry served over plain node:http. It exports connection counts by direction and protocol internals, but no unique-peer gauge, no session durations and no per-peer series; ours answers those. p50 of 20 GETs after the hold, both asked for \`Accept-Encoding: identity\` (ours would gzip otherwise, as Prometheus asks it to; the anchor never compresses). Ours includes the prom-client process metrics, as shipped.
 
 ### Raw figures

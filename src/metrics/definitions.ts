@@ -118,8 +118,8 @@ export const SOURCE_METRICS = {
 /** The names of the polling source's families, in exposition order. */
 export const SOURCE_METRIC_NAMES: readonly string[] = Object.values(SOURCE_METRICS).map(m => m.name)
 
-/** The names of every family above, in exposition order. */
+/** The names of the tracker's families (METRICS and INSIGHT_METRICS, not SOURCE_METRICS), in exposition order. */
 export const METRIC_NAMES: readonly string[] = [...Object.values(METRICS), ...Object.values(INSIGHT_METRICS)].map(m => m.name)
 
-/** Every family above, in exposition order. */
+/** The tracker's families (METRICS and INSIGHT_METRICS, not SOURCE_METRICS), in exposition order. */
 export const ALL_METRICS: readonly MetricDefinition[] = [...Object.values(METRICS), ...Object.values(INSIGHT_METRICS)]

@@ -140,7 +140,7 @@ describe('peer insight with real peers', () => {
 
     await t.stop()
     stopped = true
-    expect(t.insight.closeReasons.counts).toEqual({ local: 1, pruned: 0, remote: 0, reset: 0, timeout: 0, shutdown: 1 })
+    expect(t.insight.closeReasons.counts).toEqual({ local: 1, pruned: 0, remote: 0, reset: 0, timeout: 0, shutdown: 1, source_gap: 0 })
   })
 
   it('samples RTT on a bounded schedule into the histogram of the peer\'s family and the API', async () => {
