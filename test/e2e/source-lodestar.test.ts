@@ -76,6 +76,7 @@ const connects = (m: Exposition): number => sumOf(m, 'libp2p_tracker_peer_connec
 const disconnects = (m: Exposition): number => sumOf(m, 'libp2p_tracker_peer_disconnects_total')
 const successfulPolls = (m: Exposition): number => valueOf(m, 'libp2p_tracker_source_polls_total', { result: 'success' }) ?? 0
 const failedPolls = (m: Exposition): number => sumOf(m, 'libp2p_tracker_source_polls_total') - successfulPolls(m)
+const lastSuccess = (m: Exposition): number => valueOf(m, 'libp2p_tracker_source_last_success_timestamp_seconds') ?? 0
 const sourceGapCloses = (m: Exposition): number => valueOf(m, 'libp2p_tracker_connection_close_reasons_total', { reason: 'source_gap' }) ?? 0
 const peerAge = (m: Exposition, peerId: string): number | undefined => valueOf(m, 'libp2p_tracker_peer_connection_duration_seconds', { peer_id: peerId })
 const peerSeries = (m: Exposition): string[] => samplesOf(m, 'libp2p_tracker_peer_connection_duration_seconds').map(s => s.labels.peer_id ?? '').sort()
@@ -245,6 +246,9 @@ describe('the Beacon API source watching a real Lodestar 1.5.1 devnet', () => {
       // none queued at node 0 from before can be answered with node 2 still in its list).
       const during = await scrapeUntil('3 more failed polls', m => failedPolls(m) >= failedPolls(down) + 3, { ...TRACKER_WAIT, timeoutMs: 60_000 })
       expect(valueOf(during, 'libp2p_tracker_source_up')).toBe(0)
+      // The freshness a dashboard shows: no success since node 0 froze.
+      expect(lastSuccess(during)).toBe(lastSuccess(down))
+      expect(lastSuccess(down)).toBeGreaterThanOrEqual(lastSuccess(before))
       // Stale, not emptied: the account stays at what was last known.
       expect(connected(during)).toBe(2)
       expect(disconnects(during)).toBe(disconnects(before))
@@ -254,7 +258,9 @@ describe('the Beacon API source watching a real Lodestar 1.5.1 devnet', () => {
       net().thaw(0)
     }
 
-    await scrapeUntil('libp2p_tracker_source_up to go 1 again', m => valueOf(m, 'libp2p_tracker_source_up') === 1, { ...TRACKER_WAIT, timeoutMs: 90_000 })
+    const up = await scrapeUntil('libp2p_tracker_source_up to go 1 again', m => valueOf(m, 'libp2p_tracker_source_up') === 1, { ...TRACKER_WAIT, timeoutMs: 90_000 })
+    expect(lastSuccess(up)).toBeGreaterThan(lastSuccess(before))
+    expect(lastSuccess(up)).toBeLessThanOrEqual(Date.now() / 1000)
     expect(await node0Peers()).toEqual([staying])
     const after = await scrapeUntil('node 2 closed', m => connected(m) === 1)
     // Exactly one close, node 2's, with its own reason; node 1's session went on.
