@@ -1,10 +1,10 @@
 /**
  * The composition root for a polling source (--source=beacon-api or kubo-rpc): no libp2p node
  * of its own. The API's credentials and CA are read first (a bad file fails before anything
- * listens), then the store opens, HTTP listens (/-/ready answers 503 until the node has said
- * who it is), the node is asked who it is (retried every interval while it does not answer),
- * the store is claimed for that node and its history restored, and the polls start. Stopping
- * closes every session as shutdown, writes the last batch and closes the server.
+ * listens), then the store opens and HTTP listens. Then, in the background (`startup`), the
+ * node is asked who it is (retried every interval while it does not answer; /-/ready answers
+ * 503 until then), the store is claimed for that node and its history restored, and the polls
+ * start. Stopping closes every session as shutdown, writes the last batch and closes the server.
  */
 import { closeServer } from './server-close.js'
 import { boundAddress, createHttpApp, listen } from './http/server.js'
@@ -39,6 +39,11 @@ export interface RunningPollingTracker {
   http: { host: string, port: number }
   /** Stops everything in order and logs the final report; safe to call twice. */
   stop: () => Promise<void>
+  /**
+   * Resolves once the node has said who it is, the store (--storage.path) is claimed for it and
+   * the polls run; rejects when that fails: a StoreError (a store of another node: exit 2) or a fault.
+   */
+  startup: Promise<void>
 }
 
 export interface PollingStartOptions {
@@ -95,22 +100,23 @@ async function run (parts: Parts): Promise<RunningPollingTracker> {
   log.info({ address: `${http.host}:${http.port}`, telemetryPath: config.web.telemetryPath, source: parts.source.kind, url: parts.source.url }, 'serving metrics')
   historySampler.start()
   const abort = new AbortController()
-  const node = await polling.describe(abort.signal)
-  try {
-    if (node !== undefined) await restore(parts, node.peerId)
-  } catch (err) {
-    historySampler.stop()
-    await closeServer(server)
-    throw err
-  }
-  polling.start()
-  ready = true
-  const stopReport = startReport(parts)
+  let stopReport = (): void => {}
+  // Until the node answers who it is: not ready, no polls of peers, the store not yet claimed.
+  const startup = (async () => {
+    const node = await polling.describe(abort.signal)
+    if (node === undefined) return
+    await restore(parts, node.peerId)
+    if (abort.signal.aborted) return
+    polling.start()
+    ready = true
+    stopReport = startReport(parts)
+  })()
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
     stopping ??= (async () => {
       ready = false
       abort.abort()
+      await startup.catch(() => {}) // its failure is the caller's (startup), not the stop's
       stopReport()
       const serverClosed = closeServer(server)
       historySampler.stop()
@@ -122,7 +128,7 @@ async function run (parts: Parts): Promise<RunningPollingTracker> {
     })()
     await stopping
   }
-  return { polling, http, stop }
+  return { polling, http, stop, startup }
 }
 
 /** The store belongs to the watched node: claimed (or refused), then its history restored and written in batches. */

@@ -70,7 +70,7 @@ export interface StartOptions {
  * The tracker --source asks for: its own libp2p node (startTracker), or a node's API it polls
  * (src/app-polling.ts). Either stops with stop().
  */
-export async function startConfiguredTracker (config: Config, log: Logger, options: StartOptions = {}): Promise<{ stop: () => Promise<void> }> {
+export async function startConfiguredTracker (config: Config, log: Logger, options: StartOptions = {}): Promise<{ stop: () => Promise<void>, startup?: Promise<void> }> {
   if (config.source.kind === 'libp2p') return await startTracker(config, log, options)
   return await startPollingTracker(config, config.source, log, options)
 }

@@ -40,7 +40,7 @@ async function runTracker (command: Command): Promise<void> {
   const log = createLogger(config.log)
   const reliability = new ReliabilityCounters()
   installFaultHandlers(log, reliability)
-  let running: { stop: () => Promise<void> }
+  let running: { stop: () => Promise<void>, startup?: Promise<void> }
   try {
     running = await startConfiguredTracker(config, log, { reliability })
   } catch (err) {
@@ -48,6 +48,12 @@ async function runTracker (command: Command): Promise<void> {
     if (err instanceof ConfigError) throw attributeToEnvironment(err, fromEnvironment)
     failFatally(err, 'start-up failed', log)
   }
+  // A polling source finishes starting once the watched node answers: a store of another node is refused then.
+  running.startup?.catch((err: unknown) => {
+    const stopped = running.stop().catch(() => {})
+    if (err instanceof ConfigError) void stopped.then(() => { fail(attributeToEnvironment(err, fromEnvironment).message, EXIT.usage) })
+    else failFatally(err, 'start-up failed', log)
+  })
 
   let signals = 0
   const shutdown = (signal: NodeJS.Signals): void => {

@@ -66,7 +66,25 @@ export class HttpSource {
     this.agent.destroy()
   }
 
+  /**
+   * One request; retried once when it went out on a kept-alive socket the server had just
+   * closed (ECONNRESET on a reused socket: Node's advice), which is no failure of the API.
+   */
   private async fetch (method: 'GET' | 'POST', path: string): Promise<string> {
+    try {
+      return await this.send(method, path)
+    } catch (err) {
+      if (!(err instanceof StaleSocket)) throw err
+    }
+    try {
+      return await this.send(method, path)
+    } catch (err) {
+      if (err instanceof StaleSocket) throw new PollError('unreachable', `${method} ${pathOnly(path)}: the connection was reset`)
+      throw err
+    }
+  }
+
+  private async send (method: 'GET' | 'POST', path: string): Promise<string> {
     const url = new URL(this.options.baseUrl + path)
     const headers: Record<string, string> = { Accept: 'application/json' }
     if (this.options.authorization !== undefined) headers.Authorization = this.options.authorization
@@ -76,13 +94,18 @@ export class HttpSource {
       const send = this.https ? httpsRequest : httpRequest
       const req = send(url, { method, headers, agent: this.agent })
       let timedOut = false
+      let answered = false
       const timer = setTimeout(() => { timedOut = true; req.destroy() }, this.options.timeoutMs)
       const fail = (err: unknown): void => {
         clearTimeout(timer)
-        reject(timedOut ? new PollError('timeout', `${what}: no complete answer within ${this.options.timeoutMs}ms`) : asPollError(err, what))
+        if (timedOut) { reject(new PollError('timeout', `${what}: no complete answer within ${this.options.timeoutMs}ms`)); return }
+        const code = (err as NodeJS.ErrnoException)?.code
+        if (req.reusedSocket && !answered && (code === 'ECONNRESET' || code === 'EPIPE')) { reject(new StaleSocket()); return }
+        reject(asPollError(err, what))
       }
       req.on('error', fail)
       req.on('response', (res) => {
+        answered = true
         readBody(res, this.maxBodyBytes, what).then(
           (body) => { clearTimeout(timer); resolve(body) },
           (err: unknown) => { req.destroy(); fail(err) })
@@ -91,6 +114,9 @@ export class HttpSource {
     })
   }
 }
+
+/** A kept-alive socket the server closed before our request reached it. */
+class StaleSocket extends Error {}
 
 /** The body of a 2xx answer, up to `max` bytes; anything else rejects with a PollError. */
 async function readBody (res: IncomingMessage, max: number, what: string): Promise<string> {

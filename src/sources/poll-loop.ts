@@ -44,7 +44,8 @@ export class PollLoop {
   private schedule (): void {
     if (this.stopped) return
     const now = performance.now()
-    do this.nextAt += this.intervalMs; while (this.nextAt <= now)
+    // The next tick after now: ticks a slow poll overran are skipped, not run late in a burst.
+    this.nextAt += this.intervalMs * Math.max(1, Math.ceil((now - this.nextAt) / this.intervalMs))
     this.timer = setTimeout(() => { this.timer = undefined; this.run() }, timerDelay(this.nextAt - now))
   }
 }

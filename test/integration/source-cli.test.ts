@@ -8,9 +8,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { TrackerState } from '../../src/service/tracker-state.js'
+import { createNodeApi } from '../../src/sources/create-api.js'
+import { PollingTracker } from '../../src/sources/polling-tracker.js'
 import { parseExposition, sumOf, valueOf } from '../support/exposition.js'
+import { lintFindings } from '../support/promtool.js'
 import { runCli, runCliToExit } from '../support/tracker.js'
 import { waitFor } from '../support/wait.js'
+import { makePki } from '../support/web.js'
 import { beaconStandIn, kuboStandIn } from './source-stand-in.js'
 import type { CliRun } from '../support/tracker.js'
 
@@ -78,6 +83,26 @@ describe('the CLI with --source=beacon-api', () => {
     expect(standIn.authorizations.every(a => a === `Bearer ${SECRET}`)).toBe(true)
     for (const text of [t.output(), page, JSON.stringify(status), await (await fetch(`${t.url}/metrics`)).text()]) expect(text).not.toContain(SECRET)
     expect(t.logs().some(l => l.msg === 'libp2p node started' || l.msg === 'listening for peers')).toBe(false)
+
+    const findings = await lintFindings(await (await fetch(`${t.url}/metrics`)).text())
+    expect(findings.filter(f => f.includes('libp2p_tracker_'))).toEqual([])
+  })
+
+  it('polls an https API whose certificate --source.ca-file vouches for; without the CA the poll is unreachable', async () => {
+    const pki = makePki(scratch())
+    const server = pki.issue('server', 'serverAuth')
+    const standIn = await beaconStandIn({ peerId: NODE }).start(0, { cert: server.cert, key: server.key })
+    cleanups.push(async () => { await standIn.stop() })
+    standIn.peers.push({ peer_id: A, last_seen_p2p_address: '/ip4/10.0.0.1/tcp/9000', direction: 'outbound' })
+    const t = await startPolling(['--source=beacon-api', `--source.url=${standIn.url}`, `--source.ca-file=${pki.caFile}`])
+    await waitFor('peer A over TLS', async () => valueOf(await metrics(t.url), 'libp2p_tracker_connected_peers') === 1)
+
+    const quiet = (): void => {}
+    const untrusting = new PollingTracker(createNodeApi({ kind: 'beacon-api', url: standIn.url, intervalMs: 1000, timeoutMs: 900, authFile: undefined, caFile: undefined }),
+      new TrackerState({ knownConnectionLabels: [], maxPeerSeries: 1 }), { intervalMs: 1000, rttSampleIntervalMs: 0, log: { debug: quiet, info: quiet, warn: quiet, error: quiet } })
+    await untrusting.pollOnce()
+    expect(untrusting.health.polls.unreachable).toBe(1)
+    await untrusting.stop()
   })
 
   it('waits for a node that is down at start (not ready, source_up 0), then tracks it', async () => {

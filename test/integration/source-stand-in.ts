@@ -17,6 +17,7 @@
  * slice). Kubo itself was not run here (docs/limits.md).
  */
 import { createServer } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -55,13 +56,18 @@ export class StandIn {
     this.handlers = handlers
   }
 
+  private tls: { cert: Buffer, key: Buffer } | undefined
+
   get url (): string {
     const port = (this.server?.address() as AddressInfo).port
-    return `http://127.0.0.1:${port}`
+    return `${this.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`
   }
 
-  async start (port = 0): Promise<this> {
-    const server = createServer((req, res) => { this.answer(req, res) })
+  /** Listens (on `port`, or one the OS picks); with `tls`, HTTPS with that certificate. */
+  async start (port = 0, tls?: { cert: Buffer, key: Buffer }): Promise<this> {
+    this.tls = tls ?? this.tls
+    const handle = (req: IncomingMessage, res: ServerResponse): void => { this.answer(req, res) }
+    const server: Server = this.tls === undefined ? createServer(handle) : createTlsServer(this.tls, handle)
     this.server = server
     await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve))
     return this
