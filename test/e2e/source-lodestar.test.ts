@@ -130,7 +130,8 @@ describe('the Beacon API source watching a real Lodestar 1.5.1 devnet', () => {
     expect(valueOf(m, 'libp2p_tracker_source_poll_interval_seconds')).toBe(INTERVAL_S)
     const info = samplesOf(m, 'libp2p_tracker_source_info')
     expect(info).toHaveLength(1)
-    expect(info[0]?.labels).toMatchObject({ source: 'beacon-api', client: 'lodestar' })
+    // From GET /eth/v1/node/version: "Lodestar/v1.5.1/2115aa7".
+    expect(info[0]?.labels).toEqual({ source: 'beacon-api', client: 'lodestar', version: '1.5' })
     expect(info[0]?.value).toBe(1)
     // The devnet peered before the tracker started: two sessions opened, none closed.
     expect(connects(m)).toBe(2)
