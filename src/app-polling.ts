@@ -213,7 +213,7 @@ function startReport ({ config, polling, reliability, log }: Parts): () => void 
   return () => { clearInterval(timer) }
 }
 
-/** Both directions over TCP, encryption and muxer unknown (no API says them): exported as 0 from the start. */
+/** Both directions over TCP and QUIC (what Kubo and the consensus clients listen on), encryption and muxer unknown (no API says them): exported as 0 from the start. */
 function pollingConnectionLabels (): ConnectionLabels[] {
-  return DIRECTIONS.map(direction => ({ direction, transport: 'tcp', encryption: 'unknown', muxer: 'unknown' }))
+  return DIRECTIONS.flatMap(direction => (['tcp', 'quic'] as const).map(transport => ({ direction, transport, encryption: 'unknown' as const, muxer: 'unknown' as const })))
 }
