@@ -24,6 +24,7 @@ import { peerReport } from './report.js'
 import { guardedTask, timerDelay } from './service/periodic-task.js'
 import { peerTrackerService } from './service/peer-tracker-service.js'
 import { sweepIntervalMs } from './service/peer-store-sweeper.js'
+import { OwnNodeSource } from './sources/source-health.js'
 import { TrackerStorage } from './storage/tracker-storage.js'
 import { DIRECTIONS } from './tracker/connection-labels.js'
 import { ReliabilityCounters } from './tracker/reliability-counters.js'
@@ -140,9 +141,10 @@ async function startWithStorage (config: Config, log: Logger, { startedAt, relia
     read: () => ({ peers: tracker.connectedPeers, opened: tracker.totalConnects(), closed: tracker.totalDisconnects() }),
     onError: (err) => { reliability.internalErrors.count('http'); log.error({ err, component: 'peer_view_history' }, 'error while sampling the peer count') }
   })
+  const ownNode = new OwnNodeSource(buildInfo().libp2pVersion) // libp2p_tracker_source_up 1 and _source_info{source="libp2p"}
   const app = createHttpApp({
     telemetryPath: config.web.telemetryPath,
-    scraper: new MetricsScraper(peerTracker, config.web.disableExporterMetrics ? undefined : new ProcessMetrics()),
+    scraper: new MetricsScraper({ collect: (w) => { peerTracker.collect(w); ownNode.collect(w) } }, config.web.disableExporterMetrics ? undefined : new ProcessMetrics()),
     log,
     isReady: () => ready,
     landing: () => ({ name: NAME, version: VERSION, peerId: node.peerId.toString(), telemetryPath: config.web.telemetryPath }),

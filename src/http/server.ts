@@ -128,7 +128,7 @@ export function createHttpApp (sources: HttpSources): express.Express {
 
   app.get('/-/ready', (_req, res) => {
     if (sources.isReady()) res.type('text').send('Ready.\n')
-    else res.status(503).type('text').send('Not ready: the libp2p node is not listening yet.\n')
+    else res.status(503).type('text').send('Not ready: the source has not started (the libp2p node is not listening, or the watched node has not answered yet).\n')
   })
 
   app.get('/api/v1/status', (_req, res) => {

@@ -95,12 +95,13 @@ export const INSIGHT_METRICS = {
 } as const satisfies Record<string, MetricDefinition>
 
 /**
- * The health of a polling source (--source=beacon-api or kubo-rpc, src/sources): exported by the
- * CLI only with such a source, after INSIGHT_METRICS. The libp2p service never has them.
+ * The health of the CLI's source (src/sources), rendered by the CLI after INSIGHT_METRICS: all of
+ * them with a polling source (--source=beacon-api or kubo-rpc); with the libp2p source only
+ * source_up (1) and source_info{source="libp2p"}. The peerTracker service in a user's node has none.
  */
 export const SOURCE_METRICS = {
   sourceUp: define('libp2p_tracker_source_up', 'gauge',
-    '1 if the last poll of the watched node\'s API succeeded, 0 otherwise (like Prometheus\' up); while 0 the peer families stay at what the last good poll said.'),
+    '1 if the last poll of the watched node\'s API succeeded, 0 otherwise (like Prometheus\' up; always 1 with the libp2p source); while 0 the peer families stay at what the last good poll said.'),
   sourcePolls: define('libp2p_tracker_source_polls_total', 'counter',
     'Polls of the watched node\'s API, by result: success, unreachable, timeout, http_error (a status other than 2xx), bad_response (not the expected JSON, or an absurd peer count), too_large (body over the cap).', ['result']),
   sourcePollDuration: define('libp2p_tracker_source_poll_duration_seconds', 'histogram',
@@ -112,7 +113,7 @@ export const SOURCE_METRICS = {
   sourceNodeChanges: define('libp2p_tracker_source_node_changes_total', 'counter',
     'Changes of the watched node seen by the source: identity (another peer ID answers), restart (detected from the API; not every restart can be).', ['change']),
   sourceInfo: define('libp2p_tracker_source_info', 'gauge',
-    'The polling source and the watched node\'s client family and major.minor version, always 1.', ['source', 'client', 'version'])
+    'The source (libp2p, beacon-api, kubo-rpc) and the watched node\'s client family and major.minor version, always 1.', ['source', 'client', 'version'])
 } as const satisfies Record<string, MetricDefinition>
 
 /** The names of the polling source's families, in exposition order. */

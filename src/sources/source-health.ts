@@ -69,3 +69,24 @@ export class SourceHealth {
     w.sample(M.sourceInfo.name, this.infoLabels, 1)
   }
 }
+
+/**
+ * The libp2p source (the tracker's own js-libp2p node): always up, since the account is fed by
+ * the node's events directly, and which libp2p it runs (major.minor, as for a watched node).
+ * So `libp2p_tracker_source_up` and `_source_info` mean the same thing whatever the source.
+ */
+export class OwnNodeSource {
+  private readonly infoLabels: string
+
+  constructor (libp2pVersion: string) {
+    const { family, version } = classifyAgent(`js-libp2p/${libp2pVersion}`)
+    this.infoLabels = formatLabels(M.sourceInfo.labels, ['libp2p', family, version ?? 'unknown'])
+  }
+
+  collect (w: MetricSink): void {
+    w.family(M.sourceUp)
+    w.sample(M.sourceUp.name, '', 1)
+    w.family(M.sourceInfo)
+    w.sample(M.sourceInfo.name, this.infoLabels, 1)
+  }
+}

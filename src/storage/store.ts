@@ -60,7 +60,7 @@ export function inspectStoreDirectory (path: string): StoreDirectory {
     throw fail(absolute, `its ${STORE_MARKER_FILE} file is not one libp2p-peer-tracker wrote; the directory was left as it is`)
   }
   if (entries.includes('CURRENT')) {
-    throw fail(absolute, `it holds a LevelDB store that libp2p-peer-tracker did not make (no ${STORE_MARKER_FILE} file); it was left as it is (give an empty or new directory)`)
+    throw fail(absolute, `it holds a LevelDB store that libp2p-peer-tracker did not make (no ${STORE_MARKER_FILE} file); it was left as it is (give an empty or new directory; a store made by a tracker before 0.2 is marked by hand: see docs/storage.md)`)
   }
   throw fail(absolute, 'the directory is not empty and holds no libp2p-peer-tracker store; it was left as it is (give an empty or new directory)')
 }

@@ -5,8 +5,9 @@
  * files test/fixtures/exposition.txt and test/fixtures/exposition.openmetrics.txt. A changed
  * name, HELP text, type, label or label value of the public contract is then a diff in review.
  *
- * The render is the tracker's own families only (the pure account, insight and reliability
- * counters through TrackerCollector, as the peerTracker service renders them). The process
+ * The render is the tracker's own families (the pure account, insight and reliability
+ * counters through TrackerCollector, as the peerTracker service renders them), then a polling
+ * source's health (SourceHealth, as the CLI renders it after them with --source=beacon-api). The process
  * metrics (prom-client's process_* and nodejs_*) are left out: their values change from run to
  * run, and they are not the tracker's contract.
  *
@@ -17,15 +18,19 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { PeerInsight } from '../../src/insight/peer-insight.js'
-import { ALL_METRICS } from '../../src/metrics/definitions.js'
+import { ALL_METRICS as TRACKER_METRICS, SOURCE_METRICS } from '../../src/metrics/definitions.js'
 import { ExpositionWriter } from '../../src/metrics/exposition.js'
 import { TrackerCollector } from '../../src/metrics/tracker-collector.js'
+import { SourceHealth } from '../../src/sources/source-health.js'
 import { PeerTracker } from '../../src/tracker/peer-tracker.js'
 import { ReliabilityCounters } from '../../src/tracker/reliability-counters.js'
 import { parseExposition } from '../support/exposition.js'
 import { lintFindings, parseOpenMetrics } from '../support/promtool.js'
 import type { ExpositionFormat } from '../../src/metrics/exposition.js'
 import type { Direction } from '../../src/tracker/connection-labels.js'
+
+/** The tracker's families, then a polling source's health (rendered after them by the CLI). */
+const ALL_METRICS = [...TRACKER_METRICS, ...Object.values(SOURCE_METRICS)]
 
 const FILES: Record<ExpositionFormat, string> = {
   text: fileURLToPath(new URL('../fixtures/exposition.txt', import.meta.url)),
@@ -144,9 +149,20 @@ function scenario (): (format: ExpositionFormat) => string {
   reliability.internalErrors.count('rtt')
   reliability.gatedConnections.inbound += 3
 
+  // A Beacon API source: a Lodestar node, polled every 5 s; two good polls, one timeout, one
+  // answer over the cap, the last good; one identity change of the watched node.
+  const source = new SourceHealth('beacon-api', 5_000)
+  source.nodeAgent('Lodestar/v1.5.1/fa5e3c7')
+  source.polled('success', 0.004, now - 15_000)
+  source.polled('timeout', 4, now - 10_000)
+  source.polled('too_large', 0.2, now - 5_000)
+  source.polled('success', 0.006, now)
+  source.nodeChanges.identity++
+
   return (format) => {
     const writer = new ExpositionWriter(format)
     collector.collect(writer)
+    source.collect(writer)
     return writer.finish()
   }
 }

@@ -37,7 +37,7 @@ describe('/-/ready', () => {
       const response = await fetch(`${url}${path}`)
       return [response.status, await response.text()]
     }
-    expect(await get('/-/ready')).toEqual([503, 'Not ready: the libp2p node is not listening yet.\n'])
+    expect(await get('/-/ready')).toEqual([503, 'Not ready: the source has not started (the libp2p node is not listening, or the watched node has not answered yet).\n'])
     expect((await get('/-/healthy'))[0]).toBe(200)
     ready = true
     expect(await get('/-/ready')).toEqual([200, 'Ready.\n'])
