@@ -10,6 +10,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { INTERNAL_ERROR_COMPONENTS } from '../../src/tracker/reliability-counters.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8')
@@ -95,5 +96,34 @@ describe('the list of promises in docs/development.md', () => {
     expect(checkedByProblems('`test/unit/ip-filter.test.ts` › no such test; `test/unit/nope.test.ts` › x; free text')).toEqual([
       'test/unit/ip-filter.test.ts: no test named "no such test…"', 'test/unit/nope.test.ts: no such file', '"free text" is not `test/file.test.ts` › test name'
     ])
+  })
+})
+
+/** Statements the pages make about the repository itself, checked against it. */
+describe('statements about the repository', () => {
+  it('README.md names every Debian package .ci/run installs for npm test (the command or the package)', () => {
+    const needs = [...read('.ci/run').matchAll(/command -v (\S+) .*need_apt\+=\((\S+)\)/g)].map(m => ({ command: m[1] as string, pkg: m[2] as string }))
+    expect(needs.length).toBeGreaterThan(5)
+    const readme = read('README.md')
+    const sentence = /`npm test` needs Debian's([\s\S]*?);/.exec(readme)?.[1] ?? ''
+    expect(sentence).not.toBe('')
+    const missing = needs.filter(n => !sentence.includes(`\`${n.command}\``) && !sentence.includes(`\`${n.pkg}\``)).map(n => n.pkg)
+    expect([...new Set(missing)]).toEqual([])
+  })
+
+  it('every page that lists the internal-error components lists all of them', () => {
+    const lists = PAGES.flatMap(page => read(page).split(/\n\s*\n/)
+      .filter(p => p.includes('`libp2p_event`') && p.includes('`unhandled_rejection`'))
+      .map(p => ({ page, missing: INTERNAL_ERROR_COMPONENTS.filter(c => !p.includes(`\`${c}\``)) })))
+    expect(lists.length).toBeGreaterThanOrEqual(3) // metrics.md, monitoring.md, alerts.md, security.md
+    expect(lists.filter(l => l.missing.length > 0)).toEqual([])
+  })
+
+  it('docs/development.md counts the test files to within 10 %', () => {
+    const written = Number(/about (\d+) test files/.exec(read(LIST_PAGE))?.[1])
+    const walk = (dir: string): string[] => readdirSync(join(ROOT, dir), { withFileTypes: true })
+      .flatMap(e => e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.test.ts') ? [join(dir, e.name)] : [])
+    const actual = walk('test').length
+    expect(Math.abs(written - actual), `the page says ${written}, test/ has ${actual}`).toBeLessThanOrEqual(Math.ceil(actual * 0.1))
   })
 })
