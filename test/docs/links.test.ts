@@ -90,6 +90,19 @@ describe('links in README.md and docs/', () => {
     expect(broken).toEqual([])
   })
 
+  it('point at README sections by link, never as a bare "the README" (its sections moved to docs/ before)', async () => {
+    const vague: string[] = []
+    for (const file of await markdownFiles()) {
+      if (file.endsWith('README.md')) continue
+      const markdown = await readFile(file, 'utf8')
+      markdown.split('\n').forEach((line, i) => {
+        const text = line.replace(/`[^`]*`/g, '').replace(/\[[^\]]*\]\([^)]*\)/g, '')
+        if (/\bREADME\b(?!\.md)/.test(text)) vague.push(`${relative(ROOT, file)}:${i + 1}: ${line.trim()}`)
+      })
+    }
+    expect(vague).toEqual([])
+  })
+
   it('computes GitHub anchors the way GitHub does', () => {
     const anchors = headingAnchors('# A `flag` & co.\n## Runbook: LibP2PTrackerNoPeers\n## Twice\n## Twice\n```\n# not a heading\n```\n')
     expect([...anchors]).toEqual(['a-flag--co', 'runbook-libp2ptrackernopeers', 'twice', 'twice-1'])
