@@ -99,6 +99,50 @@ describe('the list of promises in docs/development.md', () => {
   })
 })
 
+/** Every test file under test/, by path. */
+function testFiles (): string[] {
+  const walk = (dir: string): string[] => readdirSync(join(ROOT, dir), { withFileTypes: true })
+    .flatMap(e => e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.test.ts') ? [join(dir, e.name)] : [])
+  return walk('test')
+}
+
+/**
+ * The test references of a page ("`test/x.test.ts` › a test's name …", also by file name
+ * alone, and "; › another name" for the same file) that name no existing file or test.
+ */
+function brokenTestReferences (page: string, files: string[]): string[] {
+  const broken: string[] = []
+  page.split('\n').forEach((line, i) => {
+    let file: string | undefined
+    for (const m of line.matchAll(/`((?:test\/)?[\w/.-]+\.test\.ts)`|›\s*([^;|`›]+)/g)) {
+      if (m[1] !== undefined) {
+        const ref = m[1]
+        file = files.find(f => f === ref || f.endsWith(`/${ref}`))
+        if (file === undefined) broken.push(`${i + 1}: ${ref} (no such test file)`)
+      } else if (file !== undefined) {
+        const name = (m[2] as string).split('…')[0]?.trim().replace(/[.,]$/, '') ?? ''
+        if (!testTitles(file).some(t => t.startsWith(name))) broken.push(`${i + 1}: ${file} › "${name}" (no such test)`)
+      }
+    }
+  })
+  return broken
+}
+
+describe('test references in README.md and docs/', () => {
+  it('name test files and tests that exist', () => {
+    const files = testFiles()
+    const broken = PAGES.flatMap(page => brokenTestReferences(read(page), files).map(b => `${page}:${b}`))
+    expect(broken).toEqual([])
+  })
+
+  it('finds a renamed test and a missing file (negative control)', () => {
+    const files = testFiles()
+    expect(brokenTestReferences('| x | `hostile-peers.test.ts` › refuses peers outside --p2p.allow-cidr …; › no such name |', files))
+      .toEqual(['1: test/e2e/hostile-peers.test.ts › "no such name" (no such test)'])
+    expect(brokenTestReferences('see `test/unit/gone.test.ts`', files)).toEqual(['1: test/unit/gone.test.ts (no such test file)'])
+  })
+})
+
 /** Statements the pages make about the repository itself, checked against it. */
 describe('statements about the repository', () => {
   it('README.md names every Debian package .ci/run installs for npm test (the command or the package)', () => {
@@ -121,9 +165,7 @@ describe('statements about the repository', () => {
 
   it('docs/development.md counts the test files to within 10 %', () => {
     const written = Number(/about (\d+) test files/.exec(read(LIST_PAGE))?.[1])
-    const walk = (dir: string): string[] => readdirSync(join(ROOT, dir), { withFileTypes: true })
-      .flatMap(e => e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.test.ts') ? [join(dir, e.name)] : [])
-    const actual = walk('test').length
+    const actual = testFiles().length
     expect(Math.abs(written - actual), `the page says ${written}, test/ has ${actual}`).toBeLessThanOrEqual(Math.ceil(actual * 0.1))
   })
 })
