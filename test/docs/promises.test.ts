@@ -163,6 +163,16 @@ describe('statements about the repository', () => {
     expect(lists.filter(l => l.missing.length > 0)).toEqual([])
   })
 
+  it('docs/fleet.md says how the fleet test starts VictoriaMetrics: the flags it names are the ones test/support/stack/fleet.ts passes', () => {
+    const paragraph = /The test \(`startVictoriaMetrics`[\s\S]*?\n\n/.exec(read('docs/fleet.md'))?.[0] ?? ''
+    const named = [...paragraph.matchAll(/`(-[\w.]+)(=[^`]*)?`/g)].map(m => m[1] as string)
+    expect(named.length).toBeGreaterThanOrEqual(3)
+    const started = [...read('test/support/stack/fleet.ts').matchAll(/[`']-([\w.]+)[=`']/g)].map(m => `-${m[1] as string}`)
+    expect(named.filter(f => !started.includes(f))).toEqual([])
+    // and the values it gives are the ones passed
+    for (const m of paragraph.matchAll(/`(-[\w.]+=[^`]+)`/g)) expect(read('test/support/stack/fleet.ts')).toContain(m[1])
+  })
+
   it('docs/development.md counts the test files to within 10 %', () => {
     const written = Number(/about (\d+) test files/.exec(read(LIST_PAGE))?.[1])
     const actual = testFiles().length
