@@ -48,7 +48,7 @@ EXPOSE 9089 4001
 # and rate_limit apply to every path, /-/healthy too (as in exporter-toolkit), and such an
 # answer still proves the server is up. Anything else, or no answer in 4 s, is unhealthy.
 # With tls_server_config it cannot connect over HTTP: override the healthcheck then (see
-# the README).
+# docs/monitoring.md#start-it).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "const address = process.env.LIBP2P_TRACKER_WEB_LISTEN_ADDRESS || ':9089'; \
     const colon = address.lastIndexOf(':'); \

@@ -111,6 +111,31 @@ describe('peer insight with real peers', () => {
     expect(detail.body.history.map((s: { closeReason: string }) => s.closeReason)).toEqual(['remote', 'remote', 'remote'])
   })
 
+  it('lists the connected peers with the most sessions first with ?sort=sessions (the flapping runbook\'s query)', async () => {
+    const t = await tracker({ 'tracker.flapping-sessions': '3', 'tracker.flapping-window': '10m' })
+    const steady = await peer({ listen: false })
+    await steady.dial(t.node.getMultiaddrs()) // connected longest, one session
+    const [twice, thrice] = [await peer({ listen: false }), await peer({ listen: false })]
+    let connects = 1
+    for (const [p, sessions] of [[thrice, 3], [twice, 2]] as const) {
+      for (let i = 1; i <= sessions; i++) {
+        await p.dial(t.node.getMultiaddrs())
+        connects++
+        await scrapeUntil(t, `connect ${connects}`, m => sumOf(m, 'libp2p_tracker_peer_connects_total') === connects)
+        if (i < sessions) {
+          await p.hangUp(t.node.peerId)
+          await waitFor('the hang-up', () => t.tracker.session(p.peerId.toString()) === undefined)
+        }
+      }
+    }
+    const id = (p: Libp2p): string => p.peerId.toString()
+    const bySessions = (await getJson(`${t.url}/api/v1/peers?sort=sessions&limit=20`)).body as Array<{ peerId: string, sessions: number, flapping: boolean }>
+    expect(bySessions.map(p => [p.peerId, p.sessions, p.flapping])).toEqual([[id(thrice), 3, true], [id(twice), 2, false], [id(steady), 1, false]])
+    expect(((await getJson(`${t.url}/api/v1/peers?sort=sessions&limit=1`)).body as Array<{ peerId: string }>).map(p => p.peerId)).toEqual([id(thrice)])
+    // the default order is the longest-connected first
+    expect(((await getJson(`${t.url}/api/v1/peers`)).body as Array<{ peerId: string }>).map(p => p.peerId)).toEqual([id(steady), id(thrice), id(twice)])
+  })
+
   it('counts a refused dial of a bootstrap peer by reason', async () => {
     const gone = await peer()
     const addr = gone.getMultiaddrs()[0]?.toString() ?? ''

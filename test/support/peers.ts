@@ -64,6 +64,8 @@ export interface TestPeerOptions {
   services?: ServiceFactoryMap
   /** false: create it stopped (libp2p starts a node it creates by default). */
   start?: boolean
+  /** false: without libp2p's connection monitor (which pings every connection every 10 s). */
+  connectionMonitor?: boolean
 }
 
 export async function createTestPeer (options: TestPeerOptions = {}): Promise<Libp2p> {
@@ -82,6 +84,7 @@ export async function createTestPeer (options: TestPeerOptions = {}): Promise<Li
       ...(options.addressDialTimeout === undefined ? {} : { addressDialTimeout: options.addressDialTimeout })
     },
     ...(options.denyDials === true ? { connectionGater: { denyDialMultiaddr: () => true } } : {}),
+    ...(options.connectionMonitor === false ? { connectionMonitor: { enabled: false } } : {}),
     nodeInfo: options.agentVersion === undefined ? undefined : { userAgent: options.agentVersion },
     services: {
       ...(options.noStandardServices === true ? {} : { identify: identify(), ping: ping() }),
@@ -107,7 +110,7 @@ export async function startTestPeer (options: TestPeerOptions, cleanups: Array<(
  * A user's node with the peerTracker service (TCP, Noise, yamux, identify, ping, and a DHT
  * server when asked), created stopped: the test starts it.
  */
-export async function createServiceNode (init: PeerTrackerInit, options: Pick<TestPeerOptions, 'dht'> = {}): Promise<Libp2p<{ peerTracker: PeerTracker, ping: Ping }>> {
+export async function createServiceNode (init: PeerTrackerInit, options: Pick<TestPeerOptions, 'dht' | 'connectionMonitor'> = {}): Promise<Libp2p<{ peerTracker: PeerTracker, ping: Ping }>> {
   return await createTestPeer({ ...options, start: false, services: { peerTracker: peerTracker(init) } }) as unknown as Libp2p<{ peerTracker: PeerTracker, ping: Ping }>
 }
 

@@ -1,7 +1,10 @@
 /**
  * The import graph of src/, read with TypeScript's own preProcessFile: no import cycle
  * anywhere in src/ (type-only imports included), the pure tracker (src/tracker) imports
- * nothing from the rest of src/, src/ never imports test/ or bench/, and the swarm and demo
+ * nothing from the rest of src/, and the pure parts (src/tracker, src/insight) no package and
+ * no `node:` module (type-only and dynamic imports included: "no libp2p, no I/O") and use no
+ * timer, process, network or module-loading global ("no timers"); insight reaches only the
+ * tracker. src/ never imports test/ or bench/, and the swarm and demo
  * tooling (src/swarm) stays apart from the tracker: within src/ only src/cli/ imports it,
  * through src/swarm/index.ts, and it reaches nothing of src/service, src/metrics, src/http
  * or src/web-security, directly or through other files.
@@ -24,13 +27,39 @@ function sourceFiles (dir: string): string[] {
   })
 }
 
+/** Every module a source text imports or re-exports (static, type-only and dynamic), as written. */
+function specifiersOf (text: string): string[] {
+  return ts.preProcessFile(text, true, true).importedFiles.map(f => f.fileName)
+}
+
 /** Relative imports and re-exports of one file, resolved to paths under the repository (`.js` -> `.ts`). */
 function importsOf (file: string): string[] {
-  const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true)
-  return importedFiles
-    .map(f => f.fileName)
+  return specifiersOf(readFileSync(file, 'utf8'))
     .filter(name => name.startsWith('.'))
     .map(name => resolve(dirname(file), name).replace(/\.js$/, '.ts'))
+}
+
+/** Package and `node:` imports of one file (everything not relative), as written. */
+const externalImportsOf = (text: string): string[] => specifiersOf(text).filter(name => !name.startsWith('.'))
+
+/** Globals that start timers, touch the process, the network or the file system, or load modules. */
+const IMPURE_GLOBALS = new Set(['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'process', 'fetch', 'require', 'WebSocket', 'XMLHttpRequest', 'Worker', 'globalThis'])
+
+/** Uses of IMPURE_GLOBALS in a source text (not property names like `x.process`), as "name:line". */
+function impureGlobalsIn (text: string): string[] {
+  const source = ts.createSourceFile('file.ts', text, ts.ScriptTarget.Latest, true)
+  const found: string[] = []
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) && IMPURE_GLOBALS.has(node.text)) {
+      const parent = node.parent
+      const isPropertyName = (ts.isPropertyAccessExpression(parent) && parent.name === node) ||
+        ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent) || ts.isMethodDeclaration(parent) || ts.isPropertySignature(parent)) && parent.name === node)
+      if (!isPropertyName) found.push(`${node.text}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`)
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(source)
+  return found
 }
 
 const rel = (path: string): string => relative(ROOT, path)
@@ -146,6 +175,34 @@ describe('the architecture of src/', () => {
   it('keeps the tracker pure: src/tracker imports nothing outside src/tracker', () => {
     const tracker = under('tracker')
     expect(crossings(graph, tracker, i => !tracker(i))).toEqual([])
+  })
+
+  it('keeps the tracker and insight pure: no package, no node: module, no timer, process or network global', () => {
+    const pure = [...graph.keys()].filter(under('tracker', 'insight'))
+    expect(pure.filter(under('tracker')).length).toBeGreaterThan(3)
+    expect(pure.filter(under('insight')).length).toBeGreaterThan(3)
+    const problems = pure.flatMap(file => {
+      const text = readFileSync(file, 'utf8')
+      return [...externalImportsOf(text).map(i => `${rel(file)} imports ${i}`), ...impureGlobalsIn(text).map(g => `${rel(file)} uses ${g}`)]
+    })
+    expect(problems).toEqual([])
+    // insight builds on the tracker and nothing else of src/
+    expect(crossings(graph, under('insight'), i => !under('tracker', 'insight')(i))).toEqual([])
+  })
+
+  it('sees package, node: and type-only imports and impure globals (negative control)', () => {
+    const text = [
+      "import { readFile } from 'node:fs/promises'",
+      "import type { Connection } from '@libp2p/interface'",
+      "export { x } from 'libp2p'",
+      "import { clock } from './clock.js'",
+      'const later = async () => await import(\'node:net\')',
+      'setTimeout(() => {}, 1)',
+      'const o = { process: 1 }; o.process = 2; const setInterval = 3',
+      'process.exit(1)'
+    ].join('\n')
+    expect(externalImportsOf(text).sort()).toEqual(['@libp2p/interface', 'libp2p', 'node:fs/promises', 'node:net'])
+    expect(impureGlobalsIn(text)).toEqual(['setTimeout:6', 'setInterval:7', 'process:8'])
   })
 
   it('never imports test/ or bench/ from src/', () => {
