@@ -89,7 +89,6 @@ async function startWithStorage (config: Config, log: Logger, { startedAt, relia
   storage: TrackerStorage | undefined
   clock: Clock | undefined
 }): Promise<RunningTracker> {
-  if (config.p2p.quicSkipped) log.warn(`QUIC needs Node 22 or later (this is Node ${process.version}): running without it`)
   const identity = await loadOrCreateIdentity(config.p2p.identityFile)
   const node: CliNode = await createTrackerNode(config.p2p, identity.privateKey, (direction, addr) => {
     reliability.gatedConnections[direction]++
@@ -165,6 +164,8 @@ async function startWithStorage (config: Config, log: Logger, { startedAt, relia
   }
   ready = true
   historySampler.start() // peer view
+  // Once started, so that a start that fails (exit 2) prints its one line only.
+  if (config.p2p.quicSkipped) log.warn(`QUIC needs Node 22 or later (this is Node ${process.version}): running without it`)
   log.info({ peerId: node.peerId.toString(), identityFile: config.p2p.identityFile, identityCreated: identity.created }, 'libp2p node started')
   for (const addr of node.getMultiaddrs()) log.info({ addr: addr.toString() }, 'listening for peers')
   const http = boundAddress(server)

@@ -142,6 +142,7 @@ describe('the CLI over TCP, QUIC, WebSockets and WebRTC-direct', () => {
       expect(valueOf(m, 'libp2p_tracker_peer_connects_total', { direction })).toBe(4)
     }
     expect(sumOf(m, 'libp2p_tracker_connections_opened_total')).toBe(8)
+    for (const transport of ['tcp', 'quic', 'ws', 'webrtc']) expect(valueOf(m, 'libp2p_tracker_peers_by_transport', { transport }), transport).toBe(2)
     expect(sumOf(m, 'libp2p_tracker_dial_errors_total')).toBe(0)
     expect(valueOf(m, 'libp2p_tracker_dials_total', { outcome: 'success' })).toBe(4)
   }, 180_000)
@@ -166,6 +167,8 @@ describe('the CLI over TCP, QUIC, WebSockets and WebRTC-direct', () => {
     expect(connections(m, 'libp2p_tracker_open_connections', 'inbound', 'tcp')).toBe(1)
     expect(connections(m, 'libp2p_tracker_open_connections', 'inbound', 'quic')).toBe(1)
     expect(valueOf(m, 'libp2p_tracker_peer_connects_total', { direction: 'inbound' })).toBe(1)
+    expect(valueOf(m, 'libp2p_tracker_peers_by_transport', { transport: 'tcp' })).toBe(1)
+    expect(valueOf(m, 'libp2p_tracker_peers_by_transport', { transport: 'quic' })).toBe(1)
 
     // TCP goes; QUIC stays: the session goes on, no disconnect.
     expect(await p.command('close tcp')).toEqual({ event: 'closed', count: 1 })
@@ -177,6 +180,8 @@ describe('the CLI over TCP, QUIC, WebSockets and WebRTC-direct', () => {
     expect(connections(m, 'libp2p_tracker_open_connections', 'inbound', 'quic')).toBe(1)
     expect(sumOf(m, 'libp2p_tracker_peer_disconnects_total')).toBe(0)
     expect(sumOf(m, 'libp2p_tracker_peer_connects_total')).toBe(1)
+    expect(valueOf(m, 'libp2p_tracker_peers_by_transport', { transport: 'tcp' })).toBe(0)
+    expect(valueOf(m, 'libp2p_tracker_peers_by_transport', { transport: 'quic' })).toBe(1)
     expect(samplesOf(m, 'libp2p_tracker_peer_connection_duration_seconds').map(s => s.labels.peer_id)).toEqual([p.peerId])
 
     expect(await p.command('stop')).toEqual({ event: 'stopped' })
