@@ -4,7 +4,7 @@
  * services the caller adds (the CLI adds the peerTracker service). Nothing else in the
  * project imports libp2p's transport, encryption and muxer factories.
  */
-import './websocket-global.js' // before @libp2p/websockets dials: Node 20 has no global WebSocket
+import './websocket-global.js' // before @libp2p/websockets dials: the ws package's WebSocket, on every Node
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
