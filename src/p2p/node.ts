@@ -12,7 +12,6 @@ import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p
 import { mplex } from '@libp2p/mplex'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
-import { webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
 import { NAME, VERSION } from '../version.js'
@@ -63,7 +62,7 @@ async function transportFactory (name: TransportName): Promise<TransportFactory>
   switch (name) {
     case 'tcp': return tcp()
     case 'ws': return webSockets()
-    case 'webrtc-direct': return webRTCDirect()
+    case 'webrtc-direct': return (await import('@libp2p/webrtc')).webRTCDirect() // its native library loads only when it is on
     case 'quic': {
       const { quic } = await import('@chainsafe/libp2p-quic')
       return quic() as TransportFactory
