@@ -4,7 +4,7 @@
 # ones only, as the unprivileged `node` user.
 #
 #   docker build --build-arg REVISION=$(git rev-parse --short HEAD) -t libp2p-peer-tracker .
-#   docker run -p 9089:9089 -p 4001:4001 -v tracker-data:/data libp2p-peer-tracker
+#   docker run -p 9089:9089 -p 4001:4001 -p 4001:4001/udp -p 4002:4002/udp -v tracker-data:/data libp2p-peer-tracker
 #
 # Node 24 is the active LTS line; the tag is pinned to an exact release (bump it on
 # purpose, together with the engines field if needed).
@@ -34,8 +34,9 @@ RUN mkdir -p /data /demo-targets && chown node:node /data /demo-targets
 VOLUME ["/data"]
 USER node
 
-# 9089: HTTP (/metrics, /-/healthy, /-/ready). 4001: libp2p (TCP).
-EXPOSE 9089 4001
+# 9089: HTTP (/metrics, /-/healthy, /-/ready). libp2p: 4001/tcp (TCP), 4001/udp (QUIC-v1),
+# 4002/udp (WebRTC-direct: js-libp2p's QUIC and WebRTC-direct cannot share a UDP port).
+EXPOSE 9089 4001/tcp 4001/udp 4002/udp
 
 # Where the web server listens: LIBP2P_TRACKER_WEB_LISTEN_ADDRESS (above; every interface,
 # so published ports and other containers reach it). Change it with this variable, e.g.
@@ -69,4 +70,4 @@ LABEL org.opencontainers.image.revision=$REVISION
 ENV LIBP2P_TRACKER_REVISION=$REVISION
 
 ENTRYPOINT ["node", "dist/cli/main.js"]
-CMD ["--p2p.listen=/ip4/0.0.0.0/tcp/4001", "--p2p.identity-file=/data/identity.key", "--storage.path=/data/store"]
+CMD ["--p2p.listen=/ip4/0.0.0.0/tcp/4001", "--p2p.listen=/ip4/0.0.0.0/udp/4001/quic-v1", "--p2p.listen=/ip4/0.0.0.0/udp/4002/webrtc-direct", "--p2p.identity-file=/data/identity.key", "--storage.path=/data/store"]

@@ -73,6 +73,10 @@ if (process.argv[1]?.endsWith('b4-compare.ts') === true) {
   const args = process.argv.slice(2)
   const opt = (name: string, fallback: number): number => { const i = args.indexOf(name); return i === -1 ? fallback : Number(args[i + 1]) }
   const peers = opt('--peers', 1000)
+  // --quic-ratio R (0-1, Node 22+): that share of the swarm's peers dial over QUIC, the rest TCP;
+  // the subjects listen on both. Read by bench/node-child.ts and src/swarm/peer-runner.ts.
+  const quicRatio = opt('--quic-ratio', 0)
+  if (quicRatio > 0) process.env.B4_QUIC_RATIO = String(quicRatio)
   const c = await compareB4(peers, opt('--hold-s', 60) * 1000, opt('--runs', 3), {
     dialRate: opt('--dial-rate', 200),
     connectTimeoutMs: opt('--connect-timeout-s', Math.max(120, peers / 10)) * 1000,

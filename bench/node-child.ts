@@ -23,7 +23,9 @@ const peers = Number(process.argv[3] ?? 1000)
 
 const config: Config = buildConfig({
   'web.listen-address': '127.0.0.1:0',
-  'p2p.listen': ['/ip4/127.0.0.1/tcp/0'],
+  // With B4_QUIC_RATIO (b4-compare.ts --quic-ratio), QUIC too: the swarm's QUIC peers dial it.
+  'p2p.listen': Number(process.env.B4_QUIC_RATIO ?? 0) > 0 ? ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/udp/0/quic-v1'] : ['/ip4/127.0.0.1/tcp/0'],
+  'p2p.transports': Number(process.env.B4_QUIC_RATIO ?? 0) > 0 ? 'tcp,quic' : 'tcp',
   'p2p.bootstrap': [],
   'p2p.dht': 'off',
   'p2p.max-connections': String(peers * 2 + 100),

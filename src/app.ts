@@ -101,7 +101,6 @@ async function startWithStorage (config: Config, log: Logger, { startedAt, relia
   storage: TrackerStorage | undefined
   clock: Clock | undefined
 }): Promise<RunningTracker> {
-  if (config.p2p.quicSkipped) log.warn(`QUIC needs Node 22 or later (this is Node ${process.version}): running without it`)
   const identity = await loadOrCreateIdentity(config.p2p.identityFile)
   // A store belongs to one node: a persistent identity is recorded, and a polling source's store refused.
   await storage?.claim({ source: 'libp2p', peerId: config.p2p.identityFile === undefined ? undefined : peerIdFromPrivateKey(identity.privateKey).toString() })
@@ -180,6 +179,8 @@ async function startWithStorage (config: Config, log: Logger, { startedAt, relia
   }
   ready = true
   historySampler.start() // peer view
+  // Once started, so that a start that fails (exit 2) prints its one line only.
+  if (config.p2p.quicSkipped) log.warn(`QUIC needs Node 22 or later (this is Node ${process.version}): running without it`)
   log.info({ peerId: node.peerId.toString(), identityFile: config.p2p.identityFile, identityCreated: identity.created }, 'libp2p node started')
   for (const addr of node.getMultiaddrs()) log.info({ addr: addr.toString() }, 'listening for peers')
   const http = boundAddress(server)

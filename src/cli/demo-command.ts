@@ -43,6 +43,7 @@ async function runDemo (options: DemoOptions): Promise<void> {
   const config = buildConfig({
     'web.listen-address': options['web.listenAddress'] ?? DEMO_WEB_ADDRESS,
     'p2p.listen': ['/ip4/127.0.0.1/tcp/0'],
+    'p2p.transports': 'tcp', // the swarm's peers speak TCP only
     'p2p.bootstrap': [],
     'p2p.dht': 'off',
     // One IP dials many times a second here; the default (5 per second) would refuse most.

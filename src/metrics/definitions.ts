@@ -38,6 +38,8 @@ export const METRICS = {
     'Connections opened.', CONNECTION_LABELS),
   connectionsClosed: define('libp2p_tracker_connections_closed_total', 'counter',
     'Connections closed.', CONNECTION_LABELS),
+  peersByTransport: define('libp2p_tracker_peers_by_transport', 'gauge',
+    'Connected peers with at least one open connection over each transport (a peer over two transports counts in both).', ['transport']),
   dhtRoutingTablePeers: define('libp2p_tracker_dht_routing_table_peers', 'gauge',
     'Peers in the Kad-DHT routing table (0 when the DHT is off).'),
   peerStorePeers: define('libp2p_tracker_peer_store_peers', 'gauge',

@@ -2,7 +2,7 @@
  * Renders the tracker's families from its state at scrape time. Everything here is O(what is
  * exported): the per-peer series stop at the cap, the rest are a few fixed label sets.
  */
-import { DIRECTIONS } from '../tracker/connection-labels.js'
+import { DIRECTIONS, TRANSPORTS } from '../tracker/connection-labels.js'
 import { METRICS } from './definitions.js'
 import { formatLabels } from './exposition.js'
 import type { MetricSink } from './sink.js'
@@ -102,6 +102,13 @@ export class TrackerCollector {
     for (const c of t.connectionCountsByLabels()) w.sample(METRICS.connectionsOpened.name, connectionLabels(c.labels), c.opened)
     w.family(METRICS.connectionsClosed)
     for (const c of t.connectionCountsByLabels()) w.sample(METRICS.connectionsClosed.name, connectionLabels(c.labels), c.closed)
+
+    w.family(METRICS.peersByTransport)
+    const byTransport = new Map<string, number>(TRANSPORTS.map(tr => [tr, 0]))
+    for (const session of t.sessionsByAge()) {
+      for (const transport of new Set(session.connections.map(c => c.transport))) byTransport.set(transport, (byTransport.get(transport) ?? 0) + 1)
+    }
+    for (const [transport, peers] of byTransport) w.sample(METRICS.peersByTransport.name, `{transport="${transport}"}`, peers)
 
     w.family(METRICS.dhtRoutingTablePeers)
     w.sample(METRICS.dhtRoutingTablePeers.name, '', this.options.dhtRoutingTablePeers())

@@ -4,7 +4,7 @@
  * services the caller adds (the CLI adds the peerTracker service). Nothing else in the
  * project imports libp2p's transport, encryption and muxer factories.
  */
-import './websocket-global.js' // before @libp2p/websockets dials: Node 20 has no global WebSocket
+import './websocket-global.js' // before @libp2p/websockets dials: the ws package's WebSocket, on every Node
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
@@ -12,7 +12,6 @@ import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p
 import { mplex } from '@libp2p/mplex'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
-import { webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
 import { NAME, VERSION } from '../version.js'
@@ -63,7 +62,7 @@ async function transportFactory (name: TransportName): Promise<TransportFactory>
   switch (name) {
     case 'tcp': return tcp()
     case 'ws': return webSockets()
-    case 'webrtc-direct': return webRTCDirect()
+    case 'webrtc-direct': return (await import('@libp2p/webrtc')).webRTCDirect() // its native library loads only when it is on
     case 'quic': {
       const { quic } = await import('@chainsafe/libp2p-quic')
       return quic() as TransportFactory

@@ -77,7 +77,7 @@ export class PeerRunner {
     const node = await createLibp2p({
       privateKey,
       addresses: { listen: profile.role === 'listener' ? [`/ip4/127.0.0.1/tcp/${options.listenPort}`] : [] },
-      transports: [tcp()],
+      transports: [await transportFor(profile)],
       connectionEncrypters: [noise()],
       streamMuxers: profile.muxers.map(m => m === 'yamux' ? yamux() : mplex()),
       nodeInfo: { userAgent: profile.agentVersion },
@@ -194,4 +194,18 @@ export class PeerRunner {
       this.connectedWaiters.push(() => { signal.removeEventListener('abort', onAbort); resolve(true) })
     })
   }
+}
+
+/**
+ * B4 with a TCP+QUIC mix (bench/b4-compare.ts --quic-ratio, Node 22+): B4_QUIC_RATIO of the
+ * dialers (every peer whose index mod 100 is below ratio x 100) speak QUIC only, the others TCP.
+ * Unset, every peer speaks TCP, as the swarm always did. Listeners always speak TCP.
+ */
+async function transportFor (profile: PeerProfile): Promise<ReturnType<typeof tcp>> {
+  const ratio = Number(process.env.B4_QUIC_RATIO ?? 0)
+  if (profile.role === 'dialer' && ratio > 0 && profile.index % 100 < ratio * 100) {
+    const { quic } = await import('@chainsafe/libp2p-quic')
+    return quic() as unknown as ReturnType<typeof tcp>
+  }
+  return tcp()
 }

@@ -1,7 +1,8 @@
 /**
- * The CLI's node over each of its transports, with real libp2p 3 peers on 127.0.0.1: TCP,
- * WebSockets and WebRTC-direct peers in this process, QUIC peers (Node 22+) in child processes
- * on Node 22 (./support/peer-process.ts). The tracker is the built CLI run on Node 22 (QUIC
+ * The CLI's node over each of its transports, with real libp2p 3 peers on 127.0.0.1: TCP and
+ * WebSockets peers in this process, QUIC (Node 22+) and WebRTC-direct peers in child processes
+ * on Node 22 (./support/peer-process.ts): node-datachannel, WebRTC's native library, aborted
+ * the test worker now and then when a WebRTC-direct node stopped in it. The tracker is the built CLI run on Node 22 (QUIC
  * needs it), so the same test runs on the Node 20, 22 and 24 runs. Each peer is counted once
  * with its transport; a peer over two transports is one peer, and moving from one transport to
  * the other without a gap is one session; failed dials over each transport are classified.
@@ -109,25 +110,23 @@ function connections (m: Exposition, name: string, direction: string, transport:
 describe('the CLI over TCP, QUIC, WebSockets and WebRTC-direct', () => {
   it('counts a peer of each transport once, with its transport, both ways', async () => {
     // Four peers the tracker dials (its bootstrap peers), one per transport.
-    const dialled = {
-      tcp: await startTestPeer({ transports: ['tcp'] }, cleanups),
-      ws: await startTestPeer({ transports: ['ws'] }, cleanups),
-      'webrtc-direct': await startTestPeer({ transports: ['webrtc-direct'] }, cleanups)
-    }
-    const dialledQuic = await childPeer(['quic'], true)
+    const dialled = [await startTestPeer({ transports: ['tcp'] }, cleanups), await startTestPeer({ transports: ['ws'] }, cleanups)]
+    const dialledChildren = [await childPeer(['quic'], true), await childPeer(['webrtc-direct'], true)]
     const bootstrap = [
-      ...Object.values(dialled).map(p => p.getMultiaddrs()[0]?.toString() ?? ''),
-      dialledQuic.addrs[0] ?? ''
+      ...dialled.map(p => p.getMultiaddrs()[0]?.toString() ?? ''),
+      ...dialledChildren.map(p => p.addrs[0] ?? '')
     ]
     const t = await tracker(bootstrap.map(a => `--p2p.bootstrap=${a}`))
 
     // Four peers that dial the tracker, one per transport.
-    for (const transport of ['tcp', 'ws', 'webrtc-direct'] as const) {
+    for (const transport of ['tcp', 'ws'] as const) {
       const p = await startTestPeer({ transports: [transport], listen: false }, cleanups)
       await p.dial(multiaddr(addressOf(t, transport)))
     }
-    const dialling = await childPeer(['quic'])
-    expect(await dialling.command(`dial ${addressOf(t, 'quic')}`)).toMatchObject({ event: 'dialled' })
+    for (const transport of ['quic', 'webrtc-direct'] as const) {
+      const p = await childPeer([transport])
+      expect(await p.command(`dial ${addressOf(t, transport)}`)).toMatchObject({ event: 'dialled' })
+    }
 
     let m!: Exposition
     await waitFor('8 peers, each counted', async () => {
@@ -142,7 +141,9 @@ describe('the CLI over TCP, QUIC, WebSockets and WebRTC-direct', () => {
       expect(valueOf(m, 'libp2p_tracker_peer_connects_total', { direction })).toBe(4)
     }
     expect(sumOf(m, 'libp2p_tracker_connections_opened_total')).toBe(8)
-    expect(sumOf(m, 'libp2p_tracker_dial_errors_total')).toBe(0)
+    for (const transport of ['tcp', 'quic', 'ws', 'webrtc']) expect(valueOf(m, 'libp2p_tracker_peers_by_transport', { transport }), transport).toBe(2)
+    // One successful dial per bootstrap peer (a first attempt that timed out on a loaded machine
+    // and was redialled is a failure counted apart, so failures are not asserted here).
     expect(valueOf(m, 'libp2p_tracker_dials_total', { outcome: 'success' })).toBe(4)
   }, 180_000)
 
@@ -166,6 +167,8 @@ describe('the CLI over TCP, QUIC, WebSockets and WebRTC-direct', () => {
     expect(connections(m, 'libp2p_tracker_open_connections', 'inbound', 'tcp')).toBe(1)
     expect(connections(m, 'libp2p_tracker_open_connections', 'inbound', 'quic')).toBe(1)
     expect(valueOf(m, 'libp2p_tracker_peer_connects_total', { direction: 'inbound' })).toBe(1)
+    expect(valueOf(m, 'libp2p_tracker_peers_by_transport', { transport: 'tcp' })).toBe(1)
+    expect(valueOf(m, 'libp2p_tracker_peers_by_transport', { transport: 'quic' })).toBe(1)
 
     // TCP goes; QUIC stays: the session goes on, no disconnect.
     expect(await p.command('close tcp')).toEqual({ event: 'closed', count: 1 })
@@ -177,6 +180,8 @@ describe('the CLI over TCP, QUIC, WebSockets and WebRTC-direct', () => {
     expect(connections(m, 'libp2p_tracker_open_connections', 'inbound', 'quic')).toBe(1)
     expect(sumOf(m, 'libp2p_tracker_peer_disconnects_total')).toBe(0)
     expect(sumOf(m, 'libp2p_tracker_peer_connects_total')).toBe(1)
+    expect(valueOf(m, 'libp2p_tracker_peers_by_transport', { transport: 'tcp' })).toBe(0)
+    expect(valueOf(m, 'libp2p_tracker_peers_by_transport', { transport: 'quic' })).toBe(1)
     expect(samplesOf(m, 'libp2p_tracker_peer_connection_duration_seconds').map(s => s.labels.peer_id)).toEqual([p.peerId])
 
     expect(await p.command('stop')).toEqual({ event: 'stopped' })
@@ -195,11 +200,12 @@ describe('the CLI over TCP, QUIC, WebSockets and WebRTC-direct', () => {
     ['webrtc-direct', 'timeout']
   ] as const)('classifies a failed dial over %s (%s)', async (transport, reason) => {
     // A peer that listened and stopped: nothing answers on its port any more.
-    const gone = transport === 'quic' ? await childPeer(['quic'], true) : undefined
-    const goneInProcess = transport === 'quic' ? undefined : await createTestPeer({ transports: [transport] })
+    const inChild = transport === 'quic' || transport === 'webrtc-direct'
+    const gone = inChild ? await childPeer([transport], true) : undefined
+    const goneInProcess = inChild ? undefined : await createTestPeer({ transports: [transport] })
     const addr = gone?.addrs[0] ?? goneInProcess?.getMultiaddrs()[0]?.toString() ?? ''
     if (gone !== undefined) expect(await gone.command('stop')).toEqual({ event: 'stopped' })
-    await goneInProcess?.stop() // once: node-datachannel aborts the process when a WebRTC-direct node is stopped twice
+    await goneInProcess?.stop()
 
     const t = await tracker([`--p2p.bootstrap=${addr}`])
     let m!: Exposition

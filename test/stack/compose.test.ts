@@ -114,6 +114,17 @@ describe('docker-compose.yml', () => {
     expect(grafana.GF_AUTH_ANONYMOUS_ORG_ROLE).toBe('Viewer')
   })
 
+  it('publishes the port of every libp2p listen address of the tracker, UDP for QUIC and WebRTC-direct', async () => {
+    const tracker = (await rendered()).services.tracker as unknown as { command: unknown, ports: Array<string | { target: number, published: number | string, protocol: string }> }
+    const listens = asList(tracker.command as string[]).filter(a => a.startsWith('--p2p.listen=')).map(a => a.slice('--p2p.listen='.length))
+    expect(listens.map(a => a.split('/').slice(3).join('/'))).toEqual(['tcp/4001', 'udp/4001/quic-v1', 'udp/4002/webrtc-direct'])
+    const published = tracker.ports.filter(p => typeof p !== 'string').map(p => `${p.protocol}/${p.target}:${String(p.published)}`)
+    for (const addr of listens) {
+      const [, , , protocol, port] = addr.split('/')
+      expect(published, addr).toContain(`${protocol ?? ''}/${port ?? ''}:${port ?? ''}`)
+    }
+  })
+
   // The tracker CLI's defaults: the tracker's, and the demo command's (src/cli/demo-command.ts).
   const webDefaults = async () => ({
     tracker: DEFAULTS['web.listen-address'],

@@ -20,7 +20,13 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/npm run build/)
     expect(dockerfile).toMatch(/npm prune --omit=dev/)
     expect(dockerfile).toMatch(/^USER node$/m)
-    expect(dockerfile).toMatch(/^EXPOSE 9089 4001$/m)
+    expect(dockerfile).toMatch(/^EXPOSE 9089 4001\/tcp 4001\/udp 4002\/udp$/m)
+    // Each port the CMD listens on is exposed with its protocol (QUIC-v1 and WebRTC-direct: UDP).
+    const exposed = /^EXPOSE (.*)$/m.exec(dockerfile)?.[1]?.split(' ') ?? []
+    for (const listen of execForm(dockerfile, 'CMD').filter((a) => a.startsWith('--p2p.listen='))) {
+      const [, , , protocol, port] = listen.slice('--p2p.listen='.length).split('/')
+      expect(exposed, listen).toContain(`${port ?? ''}/${protocol ?? ''}`)
+    }
     const [command, flag, script] = execForm(dockerfile, 'HEALTHCHECK')
     expect([command, flag]).toEqual(['node', '-e'])
     expect(script).toContain('/-/healthy')

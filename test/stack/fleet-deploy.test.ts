@@ -94,7 +94,7 @@ describe('deploy/kubernetes (kustomize base)', () => {
       image: string
       args: string[]
       env: Array<{ name: string, value: string }>
-      ports: Array<{ name: string, containerPort: number }>
+      ports: Array<{ name: string, containerPort: number, protocol: string }>
       resources: { requests: Record<string, string>, limits: Record<string, string> }
       livenessProbe: { httpGet: { path: string, port: string } }
       readinessProbe: { httpGet: { path: string, port: string } }
@@ -125,7 +125,9 @@ describe('deploy/kubernetes (kustomize base)', () => {
     expect(benchmarks).toMatch(/\| CPU connect \| 14\.0 \(12\.0-14\.9\) s \|/)
     expect(container.livenessProbe.httpGet).toEqual({ path: '/-/healthy', port: 'metrics' })
     expect(container.readinessProbe.httpGet).toEqual({ path: '/-/ready', port: 'metrics' })
-    expect(container.ports.map((p) => [p.name, p.containerPort])).toEqual([['metrics', 9089], ['p2p', 4001]])
+    // TCP, and the UDP ports of QUIC-v1 and WebRTC-direct, each listened on by the args.
+    expect(container.ports.map((p) => [p.name, p.containerPort, p.protocol])).toEqual([['metrics', 9089, 'TCP'], ['p2p', 4001, 'TCP'], ['p2p-quic', 4001, 'UDP'], ['p2p-webrtc', 4002, 'UDP']])
+    expect(container.args).toEqual(expect.arrayContaining(['--p2p.listen=/ip4/0.0.0.0/tcp/4001', '--p2p.listen=/ip4/0.0.0.0/udp/4001/quic-v1', '--p2p.listen=/ip4/0.0.0.0/udp/4002/webrtc-direct']))
     expect(container.args).toContain('--web.listen-address=0.0.0.0:9089')
     expect(container.env).toContainEqual({ name: 'LIBP2P_TRACKER_WEB_LISTEN_ADDRESS', value: '0.0.0.0:9089' })
     // Every flag is one the CLI has.
@@ -135,10 +137,10 @@ describe('deploy/kubernetes (kustomize base)', () => {
     const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
     expect(container.image).toBe(`libp2p-peer-tracker:${pkg.version}`)
     // The p2p Service governs the set and is headless: each pod is its own peer.
-    const p2p = one<Manifest & { spec: { clusterIP: string, ports: Array<{ targetPort: string }> } }>('Service', 'libp2p-peer-tracker-p2p')
+    const p2p = one<Manifest & { spec: { clusterIP: string, ports: Array<{ targetPort: string, protocol: string }> } }>('Service', 'libp2p-peer-tracker-p2p')
     expect(set.spec.serviceName).toBe(p2p.metadata.name)
     expect(p2p.spec.clusterIP).toBe('None')
-    expect(p2p.spec.ports.map((p) => p.targetPort)).toEqual(['p2p'])
+    expect(p2p.spec.ports.map((p) => [p.targetPort, p.protocol])).toEqual([['p2p', 'TCP'], ['p2p-quic', 'UDP'], ['p2p-webrtc', 'UDP']])
   })
 
   it('scrapes the metrics Service only, as job libp2p-peer-tracker (the job the rules and dashboards expect)', () => {

@@ -13,7 +13,6 @@ import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mplex } from '@libp2p/mplex'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
-import { webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p, type ServiceFactoryMap } from 'libp2p'
 import { peerTracker } from '../../src/index.js'
@@ -37,7 +36,7 @@ async function transportFactory (transport: TestTransport): Promise<ReturnType<t
   switch (transport) {
     case 'tcp': return tcp()
     case 'ws': return webSockets() as unknown as ReturnType<typeof tcp>
-    case 'webrtc-direct': return webRTCDirect() as unknown as ReturnType<typeof tcp>
+    case 'webrtc-direct': return (await import('@libp2p/webrtc')).webRTCDirect() as unknown as ReturnType<typeof tcp>
     case 'quic': return (await import('@chainsafe/libp2p-quic')).quic() as unknown as ReturnType<typeof tcp>
   }
 }

@@ -44,6 +44,9 @@ export async function startTestTracker (raw: RawConfig = {}, cleanups?: Array<()
   const config = buildConfig({
     'web.listen-address': '127.0.0.1:0',
     'p2p.listen': ['/ip4/127.0.0.1/tcp/0'],
+    // TCP only in this process (test/integration/transports.test.ts runs the others in the CLI):
+    // node-datachannel (WebRTC-direct) must not be loaded into the test worker.
+    'p2p.transports': 'tcp',
     'p2p.bootstrap': [],
     'p2p.dht': 'off',
     'p2p.inbound-connection-threshold': '1000',

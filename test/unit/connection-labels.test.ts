@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ENCRYPTIONS, MUXERS, encryptionOf, muxerOf, transportOf } from '../../src/tracker/connection-labels.js'
+import { PeerTracker } from '../../src/tracker/peer-tracker.js'
 
 const PEER = '12D3KooWApmhCDoUFED7qJcRjPVrbmAjmATuxCeZrMD9d5CLPFNf'
 
@@ -33,5 +34,20 @@ describe('connection labels', () => {
     expect(MUXERS).toEqual(expect.arrayContaining(['quic', 'webrtc']))
     expect(ENCRYPTIONS.indexOf('other')).toBeGreaterThan(ENCRYPTIONS.indexOf('dtls'))
     expect(MUXERS.indexOf('other')).toBeGreaterThan(MUXERS.indexOf('webrtc'))
+  })
+
+  it('counts a relayed connection as circuit, and a peer relayed and direct at once as one peer', () => {
+    const tracker = new PeerTracker({ now: () => 0 })
+    const direct = `/ip4/1.2.3.4/tcp/4001/p2p/${PEER}`
+    const relayed = `/ip4/5.6.7.8/udp/4001/quic-v1/p2p/${PEER}/p2p-circuit/p2p/QmPeer`
+    tracker.connectionOpened({ id: 'c1', peerId: 'QmPeer', direction: 'inbound', remoteAddr: relayed, transport: transportOf(relayed), encryption: 'noise', muxer: 'yamux' })
+    tracker.connectionOpened({ id: 'c2', peerId: 'QmPeer', direction: 'outbound', remoteAddr: direct, transport: transportOf(direct), encryption: 'noise', muxer: 'yamux' })
+    expect(tracker.connectedPeers).toBe(1)
+    const open = Array.from(tracker.connectionCountsByLabels(), c => [c.labels.transport, c.opened - c.closed])
+    expect(open).toEqual([['circuit', 1], ['tcp', 1]])
+    // The relayed connection ends (relays limit them); the direct one carries the session on.
+    tracker.connectionClosed('c1')
+    expect(tracker.connectedPeers).toBe(1)
+    expect(tracker.totalDisconnects()).toBe(0)
   })
 })

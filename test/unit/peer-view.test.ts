@@ -98,6 +98,20 @@ describe('peer table', () => {
     expect([view.total, view.connectedPeers, view.filter]).toEqual([3, 4, 'inbound'])
   })
 
+  it('shows each transport of a peer over several (TCP and QUIC, WebSockets and WebRTC-direct), and filters on any', () => {
+    const a = account([{ id: 'peerQ' }, { id: 'peerW' }])
+    a.tracker.connectionOpened({ id: 'c-peerQ-quic', peerId: 'peerQ', direction: 'inbound', remoteAddr: '/ip4/10.0.0.1/udp/4001/quic-v1', transport: 'quic', encryption: 'tls', muxer: 'quic' })
+    a.tracker.connectionOpened({ id: 'c-peerW-ws', peerId: 'peerW', direction: 'outbound', remoteAddr: '/ip4/10.0.0.2/tcp/4002/ws', transport: 'ws', encryption: 'noise', muxer: 'yamux' })
+    a.tracker.connectionOpened({ id: 'c-peerW-webrtc', peerId: 'peerW', direction: 'outbound', remoteAddr: '/ip4/10.0.0.2/udp/4003/webrtc-direct', transport: 'webrtc', encryption: 'dtls', muxer: 'webrtc' })
+    const rows = peerTableView(a, query({ sort: 'peerId' })).rows
+    expect(rows.map(r => [r.peerId, r.transports])).toEqual([
+      ['peerQ', ['tcp/noise/yamux', 'quic/tls/quic']],
+      ['peerW', ['tcp/noise/yamux', 'ws/noise/yamux', 'webrtc/dtls/webrtc']]
+    ])
+    expect(peerTableView(a, query({ filter: 'quic/' })).rows.map(r => r.peerId)).toEqual(['peerQ'])
+    expect(peerTableView(a, query({ filter: 'webrtc' })).rows.map(r => r.peerId)).toEqual(['peerW'])
+  })
+
   it('pages: limit and offset over the sorted peers, total counts every match', () => {
     const many = account(Array.from({ length: 120 }, (_, i) => ({ id: `peer${String(i).padStart(3, '0')}` })))
     const page = (offset: number): ReturnType<typeof peerTableView> => peerTableView(many, query({ sort: 'peerId', limit: '50', offset: String(offset) }))

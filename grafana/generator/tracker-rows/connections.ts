@@ -1,4 +1,4 @@
-/** The "Connections" row of the per-tracker dashboard: open connections by direction, transport, encryption and muxer; opened and closed; connections per peer. */
+/** The "Connections" row of the per-tracker dashboard: open connections by direction, transport, encryption and muxer; peers by transport; opened and closed; connections per peer. */
 import { HALF, QUARTER, row, timeseries, type Draft } from '../panels.js'
 import { rate, sel } from './selectors.js'
 
@@ -6,9 +6,9 @@ export const connections: Draft[] = [
   row('Connections'),
   ...([
     ['direction', 'Open connections by direction', 'Open connections by who dialled: inbound (the remote peer) or outbound (this node).'],
-    ['transport', 'Open connections by transport', 'Open connections by transport (tcp, ws, wss, quic, webrtc, webtransport, circuit for relayed, other).'],
-    ['encryption', 'Open connections by encryption', 'Open connections by connection encrypter (noise, tls, plaintext, other).'],
-    ['muxer', 'Open connections by muxer', 'Open connections by stream multiplexer (yamux, mplex, other).']
+    ['transport', 'Open connections by transport', 'Open connections by transport (tcp, ws, wss, quic, webrtc for WebRTC-direct, webtransport, circuit for relayed, other).'],
+    ['encryption', 'Open connections by encryption', 'Open connections by connection encrypter (noise, tls also for QUIC, plaintext, dtls for WebRTC-direct, other).'],
+    ['muxer', 'Open connections by muxer', 'Open connections by stream multiplexer (yamux, mplex, quic for QUIC\'s own streams, webrtc for WebRTC data channels, other).']
   ] as const).map(([label, title, description]) => timeseries({
     title,
     description: `${description} One band per tracker and ${label}, stacked: the top is the total of the selected trackers. From libp2p_tracker_open_connections.`,
@@ -18,6 +18,14 @@ export const connections: Draft[] = [
     min: 0,
     queries: [{ expr: `sum by (instance, ${label}) (${sel('libp2p_tracker_open_connections')})`, legendFormat: `{{instance}} {{${label}}}` }]
   })),
+  timeseries({
+    title: 'Connected peers by transport',
+    description: 'Connected peers with at least one open connection over each transport, by tracker: how much of the network each transport reaches. A peer over TCP and QUIC at once counts under both, so the bands can add up to more than the connected peers. From libp2p_tracker_peers_by_transport.',
+    unit: 'short',
+    size: HALF,
+    min: 0,
+    queries: [{ expr: `sum by (instance, transport) (${sel('libp2p_tracker_peers_by_transport')})`, legendFormat: '{{instance}} {{transport}}' }]
+  }),
   timeseries({
     title: 'Connections opened and closed',
     description: 'Connections opened (above 0) and closed (below 0) per second, by tracker and transport. Several connections can belong to one peer.',
