@@ -38,7 +38,7 @@ export function listRows (page: string): Row[] {
 /** The flags, metrics, endpoints and exit codes a text names, normalised. */
 export function namedThings (text: string): string[] {
   const found = new Set<string>()
-  for (const m of text.matchAll(/(?<![\w-])--[a-z0-9-]+\.[a-z0-9.-]*[a-z0-9]/g)) found.add(m[0])
+  for (const m of text.matchAll(/(?<![\w-])--[a-z0-9-]+\.[a-zA-Z0-9.-]*[a-zA-Z0-9]/g)) found.add(m[0])
   for (const m of text.matchAll(/\blibp2p_tracker_[a-z0-9_]*[a-z0-9]/g)) found.add(m[0].replace(/_(bucket|count|sum|created)$/, ''))
   for (const m of text.matchAll(/(?<![\w.])\/(?:api|-)\/[A-Za-z0-9_{}/.-]*[A-Za-z0-9_}]/g)) found.add(m[0].replace(/\{[^}]*\}/g, '{peerId}'))
   for (const m of text.matchAll(/\bexit(?:s|ing)?(?: with)?(?: code| status)? ([0-9])\b/gi)) found.add(`exit code ${m[1] as string}`)
