@@ -20,8 +20,8 @@ import { readYaml } from '../support/stack/yaml.js'
 
 const scratch = scratchDir('libp2p-tracker-compose-')
 
-/** libp2p's port: published on every interface so that peers can dial in. */
-const LIBP2P_PORT = 4001
+/** The libp2p ports, published on every interface: 4001 (TCP and QUIC-v1 over UDP) and 4002 (WebRTC-direct over UDP). */
+const LIBP2P_PORTS: readonly number[] = [4001, 4002]
 
 /**
  * Each published port as "service: host-side" ("127.0.0.1:9090", "0.0.0.0:4001"), from
@@ -40,7 +40,7 @@ function publishedPorts (file: ComposeFile): Array<{ service: string, ip: string
 /** Published ports reachable from other machines, other than libp2p's. */
 function exposedWebPorts (file: ComposeFile): string[] {
   return publishedPorts(file)
-    .filter(p => p.ip !== '127.0.0.1' && p.port !== LIBP2P_PORT)
+    .filter(p => p.ip !== '127.0.0.1' && !LIBP2P_PORTS.includes(p.port))
     .map(p => `${p.service}: ${p.ip}:${p.port}`)
 }
 
@@ -222,7 +222,7 @@ describe('docker-compose.yml', () => {
     for (const [service, port] of [['tracker', 9089], ['prometheus', 9090], ['alertmanager', 9093], ['grafana', 3000]] as const) {
       expect(ports, service).toContainEqual({ service, ip: '127.0.0.1', port })
     }
-    expect(ports).toContainEqual({ service: 'tracker', ip: '0.0.0.0', port: LIBP2P_PORT })
+    for (const port of LIBP2P_PORTS) expect(ports).toContainEqual({ service: 'tracker', ip: '0.0.0.0', port })
   })
 
   it('flags a web port published on every interface (negative control)', () => {
