@@ -15,6 +15,7 @@ import { ProcessMetrics } from './metrics/process-metrics.js'
 import { MetricsScraper } from './metrics/scrape.js'
 import { peerReport } from './report.js'
 import { guardedTask, timerDelay } from './service/periodic-task.js'
+import { survivedErrorReporter } from './service/survived-error.js'
 import { TrackerState } from './service/tracker-state.js'
 import { createNodeApi } from './sources/create-api.js'
 import { PollingTracker } from './sources/polling-tracker.js'
@@ -139,7 +140,7 @@ async function restore ({ config, log, polling, storage, reliability }: Parts, p
   const restored = await storage.restore(polling.state.insight, () => Array.from(account.sessionsByAge(), s => s.peerId), () => account.now())
   log.info(restored, 'storage opened')
   storage.startFlushing(config.storage.flushIntervalMs, {
-    onFlushError: (err) => { reliability.internalErrors.count('storage'); log.error({ err, component: 'storage' }, 'error while writing history to the store (retried with the next batch)') }
+    onFlushError: (err) => { survivedErrorReporter(reliability, log)('storage', err, 'error while writing history to the store (retried with the next batch)') }
   })
 }
 
@@ -202,7 +203,7 @@ function samplerFor ({ polling, reliability, log }: Parts, history: PeerCountHis
   return new HistorySampler({
     history,
     read: () => ({ peers: account.connectedPeers, opened: account.totalConnects(), closed: account.totalDisconnects() }),
-    onError: (err) => { reliability.internalErrors.count('http'); log.error({ err, component: 'peer_view_history' }, 'error while sampling the peer count') }
+    onError: (err) => { survivedErrorReporter(reliability, log)('http', err, 'error while sampling the peer count for the peer view') }
   })
 }
 

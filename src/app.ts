@@ -22,6 +22,7 @@ import { startRedialingPreviousPeers } from './p2p/previous-peers.js'
 import { startPollingTracker } from './app-polling.js'
 import { peerReport } from './report.js'
 import { guardedTask, timerDelay } from './service/periodic-task.js'
+import { survivedErrorReporter } from './service/survived-error.js'
 import { peerTrackerService } from './service/peer-tracker-service.js'
 import { sweepIntervalMs } from './service/peer-store-sweeper.js'
 import { OwnNodeSource } from './sources/source-health.js'
@@ -133,12 +134,13 @@ async function startWithStorage (config: Config, log: Logger, { startedAt, relia
   if (restored !== undefined) log.info(restored, 'storage opened')
   let ready = false
 
+  const reportError = survivedErrorReporter(reliability, log) // counted and logged under one component
   // Peer view (the page at /): the connected-peer count sampled every 5 s for an hour, started and stopped with the server.
   const peerCountHistory = new PeerCountHistory({ capacity: DEFAULT_HISTORY_CAPACITY, intervalMs: DEFAULT_SAMPLE_INTERVAL_MS, clock: { now: Date.now } })
   const historySampler = new HistorySampler({
     history: peerCountHistory,
     read: () => ({ peers: tracker.connectedPeers, opened: tracker.totalConnects(), closed: tracker.totalDisconnects() }),
-    onError: (err) => { reliability.internalErrors.count('http'); log.error({ err, component: 'peer_view_history' }, 'error while sampling the peer count') }
+    onError: (err) => { reportError('http', err, 'error while sampling the peer count for the peer view') }
   })
   const ownNode = new OwnNodeSource(buildInfo().libp2pVersion) // libp2p_tracker_source_up 1 and _source_info{source="libp2p"}
   const app = createHttpApp({
@@ -190,7 +192,7 @@ async function startWithStorage (config: Config, log: Logger, { startedAt, relia
   let stopRedial = (): void => {}
   if (storage !== undefined) {
     storage.startFlushing(config.storage.flushIntervalMs, {
-      onFlushError: (err) => { reliability.internalErrors.count('storage'); log.error({ err, component: 'storage' }, 'error while writing history to the store (retried with the next batch)') },
+      onFlushError: (err) => { reportError('storage', err, 'error while writing history to the store (retried with the next batch)') },
       onFlushed: (r) => { log.debug({ ...r, flushedAt: new Date(r.flushedAt).toISOString(), durationMs: Math.round(r.durationMs) }, 'history written to the store') }
     })
     stopRedial = startRedialingPreviousPeers(node, storage, { maxConnections: config.p2p.maxConnections, bootstrap: config.p2p.bootstrap, log }).stop

@@ -17,6 +17,7 @@ import { attachInsight, attachTracker } from './libp2p-events.js'
 import { dhtRoutingTableSize, observeDials, peerStoreRecords } from './libp2p-internals.js'
 import { libp2pLogger } from './logger.js'
 import { guardedTask, timerDelay } from './periodic-task.js'
+import { survivedErrorReporter } from './survived-error.js'
 import { PeerStoreSweeper, sweepIntervalMs } from './peer-store-sweeper.js'
 import { pingConnection } from './ping-connection.js'
 import type { TrackerLogger } from './logger.js'
@@ -288,7 +289,7 @@ export class PeerTrackerService implements PeerTracker {
       record: (peerId, rttMs) => { const session = this.account.session(peerId); if (session !== undefined) this.insight.rttSampled(session, rttMs) },
       ping: async (connection) => await pingConnection(connection, AbortSignal.timeout(PING_TIMEOUT_MS)),
       onPingError: (peerId, err) => { this.log.debug({ peerId, err: (err as Error)?.message }, 'RTT ping failed') },
-      onError: (err) => { this.reliability.internalErrors.count('rtt'); this.log.error({ err, component: 'rtt' }, 'error while recording an RTT sample') }
+      onError: (err) => { survivedErrorReporter(this.reliability, this.log)('rtt', err, 'error while recording an RTT sample') }
     })
     return this.rttSampler
   }
@@ -303,10 +304,7 @@ export class PeerTrackerService implements PeerTracker {
     this.sweeper = new PeerStoreSweeper({
       store: peerStoreRecords(this.components.peerStore, connectedPeers),
       onSwept: (r) => { this.log.debug({ records: r.records, refreshed: r.refreshed, refreshFailed: r.refreshFailed, durationMs: Math.round(r.durationMs) }, 'peer store swept') },
-      onError: (err) => {
-        this.reliability.internalErrors.count('peer_store_sweep')
-        this.log.error({ err, component: 'peer_store_sweep' }, 'error while sweeping libp2p\'s peer store')
-      }
+      onError: (err) => { survivedErrorReporter(this.reliability, this.log)('peer_store_sweep', err, 'error while sweeping libp2p\'s peer store') }
     })
     return this.sweeper
   }

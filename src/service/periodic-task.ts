@@ -1,22 +1,19 @@
 /**
  * A timer callback that cannot throw: a throw there would be an uncaught exception, which
- * exits the process. Errors are counted in libp2p_tracker_internal_errors_total{component}
- * and logged; the next run goes ahead as usual.
+ * exits the process. Errors are reported as survived (survived-error.ts: counted in
+ * libp2p_tracker_internal_errors_total{component} and logged); the next run goes ahead as usual.
  */
+import { survivedErrorReporter } from './survived-error.js'
 import type { TrackerLogger } from './logger.js'
 import type { InternalErrorComponent, ReliabilityCounters } from '../tracker/reliability-counters.js'
 
 export function guardedTask (component: InternalErrorComponent, reliability: ReliabilityCounters, log: TrackerLogger, run: () => void): () => void {
+  const report = survivedErrorReporter(reliability, log)
   return () => {
     try {
       run()
     } catch (err) {
-      try {
-        reliability.internalErrors.count(component)
-        log.error({ err, component }, 'error in a periodic task')
-      } catch {
-        // nothing may escape a timer
-      }
+      report(component, err, 'error in a periodic task')
     }
   }
 }
