@@ -117,10 +117,10 @@ describe('a polling source under faults', () => {
   it('reads a body over the cap only up to the cap', async () => {
     const r = await rig({ maxBodyBytes: 1024 * 1024 })
     r.standIn.misbehaviour = 'huge_body' // 64 MiB streamed without a Content-Length
-    const started = performance.now()
     await r.polling.pollOnce()
     expect(polls(r, 'too_large')).toBe(1)
-    expect(performance.now() - started).toBeLessThan(2000)
+    // The poll ended at the cap: 64 MiB cannot all have been written into the socket's buffers.
+    expect(r.standIn.hugeBodiesCompleted).toBe(0)
   })
 
   it('a change of failure is a new line; a long outage stays one line', async () => {

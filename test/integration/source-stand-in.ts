@@ -49,6 +49,8 @@ export class StandIn {
   readonly requests: string[] = []
   /** The Authorization headers seen. */
   readonly authorizations: Array<string | undefined> = []
+  /** Huge bodies ('huge_body') written to the end: a client that stops at its cap leaves it at 0. */
+  hugeBodiesCompleted = 0
   private server: Server | undefined
   private readonly handlers: Record<string, Handler>
 
@@ -100,7 +102,7 @@ export class StandIn {
       case 'html': res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><html><body>502 Bad Gateway</body></html>'); return true
       case 'wrong_shape': res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"result":[1,2,3]}'); return true
       case 'error_500': res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"code":500,"message":"internal error"}'); return true
-      case 'huge_body': streamHugeBody(res); return true
+      case 'huge_body': streamHugeBody(res, () => { this.hugeBodiesCompleted++ }); return true
       case 'absurd_list': res.writeHead(200, { 'Content-Type': 'application/json' }).end(`{"data":[${Array(100_001).fill('{}').join(',')}],"Peers":[${Array(100_001).fill('{}').join(',')}]}`); return true
       case 'hang_up': res.socket?.destroy(); return true
     }
@@ -108,7 +110,7 @@ export class StandIn {
 }
 
 /** 64 MiB of a JSON string, streamed without a Content-Length (the client must stop reading at its cap). */
-function streamHugeBody (res: ServerResponse): void {
+function streamHugeBody (res: ServerResponse, onCompleted: () => void): void {
   res.writeHead(200, { 'Content-Type': 'application/json' })
   const chunk = Buffer.alloc(1024 * 1024, 'a')
   let sent = 0
@@ -118,7 +120,7 @@ function streamHugeBody (res: ServerResponse): void {
       sent++
       if (!res.write(chunk)) { res.once('drain', more); return }
     }
-    if (!res.destroyed) res.end('"}')
+    if (!res.destroyed) res.end('"}', onCompleted)
   }
   more()
 }

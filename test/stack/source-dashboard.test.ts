@@ -111,14 +111,20 @@ describe('a tracker polling a beacon node, seen through Prometheus and the dashb
     expect(await until('Source up', panelQuery('Source up'), (s) => s[0]?.value)).toBe(1)
     expect(await until('Poll interval', panelQuery('Poll interval'), (s) => s[0]?.value)).toBe(1)
     // Polled every second, scraped every second: the last success is a few seconds old at most.
-    const age = await until('Age of the last successful poll', panelQuery('Age of the last successful poll'), (s) => s[0]?.value)
+    const age = await until('Age of the last successful poll under 5 s', panelQuery('Age of the last successful poll'), (s) => {
+      const value = s[0]?.value
+      return value !== undefined && value >= 0 && value < 5 ? value : undefined
+    })
     expect(age).toBeGreaterThanOrEqual(0)
-    expect(age).toBeLessThan(5)
     const polls = await until('Polls by result: success', panelQuery('Polls by result'), (samples) =>
       samples.find((s) => s.metric.result === 'success' && s.value > 0))
     expect(polls.value).toBeGreaterThan(0.2)
-    const duration = await until('Poll duration p99', panelQuery('Poll duration', 'B'), (s) => (Number.isFinite(s[0]?.value) ? s[0]?.value : undefined))
-    expect(duration).toBeLessThan(0.5) // under --source.timeout
+    // Under --source.timeout (500 ms): a poll cannot take longer, so neither can the p99.
+    const duration = await until('Poll duration p99 under the timeout', panelQuery('Poll duration', 'B'), (s) => {
+      const value = s[0]?.value
+      return value !== undefined && Number.isFinite(value) && value <= 0.5 ? value : undefined
+    })
+    expect(duration).toBeGreaterThan(0)
     // The core panels count the node's peers.
     expect(await until('Connected peers = the node\'s 3', panelQuery('Connected peers'), (s) => (s[0]?.value === 3 ? 3 : undefined))).toBe(3)
   }, 120_000)
