@@ -1,7 +1,7 @@
 /**
  * The read model of a connected peer: what the tracker shows of it, read from the account (its
  * session and connections) and peer insight (agent family, sessions, flapping, RTT) at one
- * instant. The JSON API (src/http/api.ts) and the peer view's table (src/http/peer-view/views.ts)
+ * instant. The JSON API and the library's peers()/peer() (src/insight/peer-views.ts) and the peer view's table (src/http/peer-view/views.ts)
  * both build their rows from it, so a peer shows the same RTT, agent family, session count,
  * flapping state and age in both.
  *
