@@ -1,5 +1,5 @@
 /**
- * B1: connection events per second through the real PeerTracker, with TrackerCollector
+ * B1: connection events per second through the real PeerAccount, with TrackerCollector
  * rendering a scrape every 100,000 events (as a scraper would now and then). Steady churn at
  * 10,000 connected peers: each step closes the oldest connection and opens a new one.
  * A second figure goes through the libp2p adapter (attachTracker) with libp2p-shaped events
@@ -8,7 +8,7 @@
 import { TrackerCollector } from '../src/metrics/tracker-collector.js'
 import { ExpositionWriter } from '../src/metrics/exposition.js'
 import { attachTracker } from '../src/service/libp2p-events.js'
-import { PeerTracker } from '../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../src/tracker/peer-account.js'
 import { syntheticConnection } from './synthetic.js'
 import type { Logger } from '../src/log.js'
 import type { Libp2pEventTarget } from '../src/service/libp2p-events.js'
@@ -16,7 +16,7 @@ import type { Libp2pEventTarget } from '../src/service/libp2p-events.js'
 const CONNECTED = 10_000
 const SCRAPE_EVERY = 100_000
 
-function collector (tracker: PeerTracker): TrackerCollector {
+function collector (tracker: PeerAccount): TrackerCollector {
   return new TrackerCollector(tracker, {
     maxPeerSeries: 500,
     buildInfo: { version: 'bench', revision: 'bench', libp2pVersion: 'bench', nodejsVersion: process.version },
@@ -27,7 +27,7 @@ function collector (tracker: PeerTracker): TrackerCollector {
 
 /** Events per second, direct calls into the tracker. */
 export function eventsPerSecondDirect (durationMs: number): number {
-  const tracker = new PeerTracker({ now: () => performance.timeOrigin + performance.now() })
+  const tracker = new PeerAccount({ now: () => performance.timeOrigin + performance.now() })
   const c = collector(tracker)
   const pool = Array.from({ length: CONNECTED * 4 }, (_, i) => syntheticConnection(i, i % (CONNECTED * 2)))
   for (let i = 0; i < CONNECTED; i++) tracker.connectionOpened(pool[i]!)
@@ -67,7 +67,7 @@ const silentLog = { trace: () => {}, debug: () => {}, info: () => {}, warn: () =
 
 /** Events per second through attachTracker: CustomEvents dispatched on an EventTarget. */
 export function eventsPerSecondViaAdapter (durationMs: number): number {
-  const tracker = new PeerTracker({ now: () => performance.timeOrigin + performance.now() })
+  const tracker = new PeerAccount({ now: () => performance.timeOrigin + performance.now() })
   const c = collector(tracker)
   const target = new EventTarget()
   let handlerErrors = 0

@@ -14,12 +14,12 @@ import { MetricsScraper } from '../src/metrics/scrape.js'
 import { TrackerCollector } from '../src/metrics/tracker-collector.js'
 import { median } from './stats.js'
 import { trackerWithPeers } from './synthetic.js'
-import type { PeerTracker } from '../src/tracker/peer-tracker.js'
+import type { PeerAccount } from '../src/tracker/peer-account.js'
 import type { Server } from 'node:http'
 
 const log = createLogger({ level: 'fatal', format: 'json' })
 
-export function scraperFor (tracker: PeerTracker, maxPeerSeries: number, processMetrics: boolean): MetricsScraper {
+export function scraperFor (tracker: PeerAccount, maxPeerSeries: number, processMetrics: boolean): MetricsScraper {
   const collector = new TrackerCollector(tracker, {
     maxPeerSeries,
     buildInfo: { version: 'bench', revision: 'bench', libp2pVersion: 'bench', nodejsVersion: process.version },
@@ -29,7 +29,7 @@ export function scraperFor (tracker: PeerTracker, maxPeerSeries: number, process
   return new MetricsScraper(collector, processMetrics ? new ProcessMetrics() : undefined)
 }
 
-async function serveTracker (tracker: PeerTracker, maxPeerSeries: number, processMetrics: boolean): Promise<Server> {
+async function serveTracker (tracker: PeerAccount, maxPeerSeries: number, processMetrics: boolean): Promise<Server> {
   const app = createHttpApp({
     telemetryPath: '/metrics',
     scraper: scraperFor(tracker, maxPeerSeries, processMetrics),
@@ -43,7 +43,7 @@ async function serveTracker (tracker: PeerTracker, maxPeerSeries: number, proces
 }
 
 /** prom-client's registry with the same peer_id series, on the same express stack. */
-export function promClientRegistry (tracker: PeerTracker): Registry {
+export function promClientRegistry (tracker: PeerAccount): Registry {
   const registry = new Registry()
   const gauge = new Gauge({ name: 'libp2p_tracker_peer_connection_duration_seconds', help: 'Age of each connected peer\'s current session.', labelNames: ['peer_id'], registers: [registry] })
   const now = Date.now()

@@ -1,5 +1,5 @@
 /**
- * B3, run in its own process with --expose-gc: the heap a PeerTracker holds per connected
+ * B3, run in its own process with --expose-gc: the heap a PeerAccount holds per connected
  * peer, including the peer ID and address strings it keeps (they would be garbage otherwise).
  * `b3-heap-child.ts N [tracker|insight]`:
  *   tracker  the pure account alone (B3 as before);
@@ -11,7 +11,7 @@
  * Prints one JSON line: { peers, mode, bytesPerPeer, fixedHeapBytes, fixedArrayBufferBytes }.
  */
 import { PeerInsight } from '../src/insight/peer-insight.js'
-import { PeerTracker } from '../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../src/tracker/peer-account.js'
 import { syntheticConnection } from './synthetic.js'
 
 const peers = Number(process.argv[2] ?? 100_000)
@@ -23,7 +23,7 @@ const settle = (): void => { for (let i = 0; i < 4; i++) gc() }
 settle()
 const m0 = process.memoryUsage()
 const insight = mode === 'insight' ? new PeerInsight() : undefined
-const tracker = new PeerTracker({ now: () => Date.now() }, [], insight)
+const tracker = new PeerAccount({ now: () => Date.now() }, [], insight)
 settle()
 const m1 = process.memoryUsage()
 const decoded = (s: string): string => Buffer.from(s).toString('utf8')

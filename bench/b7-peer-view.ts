@@ -1,7 +1,7 @@
 /**
  * B7: what the peer view costs the tracker per request at 5,000 connected peers. The real
  * express app (src/http/server.ts with the peer view's router) over real HTTP, a pure
- * PeerTracker + PeerInsight holding synthetic peers (identified, with RTT samples), and a full
+ * PeerAccount + PeerInsight holding synthetic peers (identified, with RTT samples), and a full
  * hour of history (720 samples). Sequential keep-alive GETs without Accept-Encoding; p50 and
  * p95 of N requests after a warm-up, per endpoint; the page's refresh (overview + new history
  * samples + one table page) beside /api/v1/peers with every peer, which the page never asks for.
@@ -12,13 +12,13 @@ import '../src/runtime/node-shims.js'
 import { Agent, request } from 'node:http'
 import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { insightPeersView } from '../src/http/api.js'
+import { insightPeersView } from '../src/insight/peer-views.js'
 import { PeerCountHistory } from '../src/http/peer-view/peer-count-history.js'
 import { peerViewRouter } from '../src/http/peer-view/routes.js'
 import { createHttpApp, listen } from '../src/http/server.js'
 import { PeerInsight } from '../src/insight/peer-insight.js'
 import { createLogger } from '../src/log.js'
-import { PeerTracker } from '../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../src/tracker/peer-account.js'
 import { writeSection } from './benchmarks-file.js'
 import { fmt, machine, median, percentile } from './stats.js'
 import type { Machine } from './stats.js'
@@ -32,10 +32,10 @@ export interface EndpointCost { path: string, what: string, p50Ms: number, p95Ms
 export interface B7Result { peers: number, requests: number, endpoints: EndpointCost[], refreshP50Ms: number, refreshBytes: number }
 
 /** A tracker with `peers` identified peers (one RTT sample each) and an hour of history. */
-function setUp (peers: number): { tracker: PeerTracker, insight: PeerInsight, history: PeerCountHistory } {
+function setUp (peers: number): { tracker: PeerAccount, insight: PeerInsight, history: PeerCountHistory } {
   let t = Date.now() - peers * 10 - 3_600_000
   const insight = new PeerInsight()
-  const tracker = new PeerTracker({ now: () => t }, [], insight)
+  const tracker = new PeerAccount({ now: () => t }, [], insight)
   for (let i = 0; i < peers; i++) {
     const session = tracker.connectionOpened(syntheticConnection(i))
     tracker.peerIdentified(syntheticConnection(i).peerId, AGENTS[i % AGENTS.length], PROTOCOLS)
@@ -139,7 +139,7 @@ Per endpoint (${r.requests} sequential keep-alive GETs after a warm-up, no compr
 |---|---|---|---|---|
 ${rows.join('\n')}
 
-How it is made: \`bench/b7-peer-view.ts\`. A pure \`PeerTracker\` + \`PeerInsight\` with ${fmt(r.peers)} synthetic peers (identified with one of 6 agents, 5 protocols, one RTT sample each) and a full hour of history (720 samples); the routes of src/http/peer-view/routes.ts mounted in src/http/server.ts. Each request computes its answer from the tracker's account: the overview is independent of the peer count; a table page sorts the (filtered) connected peers, O(n log n), and builds rows for its 50 only.`
+How it is made: \`bench/b7-peer-view.ts\`. A pure \`PeerAccount\` + \`PeerInsight\` with ${fmt(r.peers)} synthetic peers (identified with one of 6 agents, 5 protocols, one RTT sample each) and a full hour of history (720 samples); the routes of src/http/peer-view/routes.ts mounted in src/http/server.ts. Each request computes its answer from the tracker's account: the overview is independent of the peer count; a table page sorts the (filtered) connected peers, O(n log n), and builds rows for its 50 only.`
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

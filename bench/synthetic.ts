@@ -1,10 +1,10 @@
 /**
  * Synthetic peers for the in-process benchmarks: peer IDs and addresses shaped like real ones
  * (52-character base58 Ed25519 peer IDs, /ip4/.../tcp/... addresses), fed straight into the
- * real PeerTracker.
+ * real PeerAccount.
  */
-import { PeerTracker } from '../src/tracker/peer-tracker.js'
-import type { OpenedConnection } from '../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../src/tracker/peer-account.js'
+import type { OpenedConnection } from '../src/tracker/peer-account.js'
 import type { Clock } from '../src/tracker/clock.js'
 
 const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
@@ -45,11 +45,11 @@ export function syntheticConnection (i: number, peer = i): OpenedConnection {
 }
 
 /** A tracker holding `peers` connected peers, started one millisecond apart in the past. */
-export function trackerWithPeers (peers: number, clock: Clock = { now: () => Date.now() }): PeerTracker {
+export function trackerWithPeers (peers: number, clock: Clock = { now: () => Date.now() }): PeerAccount {
   let t = Date.now() - peers - 1000
   const fill: Clock = { now: () => t++ }
   let current = fill
-  const tracker = new PeerTracker({ now: () => current.now() })
+  const tracker = new PeerAccount({ now: () => current.now() })
   for (let i = 0; i < peers; i++) tracker.connectionOpened(syntheticConnection(i))
   current = clock
   return tracker

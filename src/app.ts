@@ -23,7 +23,7 @@ import { startPollingTracker } from './app-polling.js'
 import { peerReport } from './report.js'
 import { guardedTask, timerDelay } from './service/periodic-task.js'
 import { survivedErrorReporter } from './service/survived-error.js'
-import { peerTrackerService } from './service/peer-tracker-service.js'
+import { peerTrackerInternal } from './service/peer-tracker-service.js'
 import { sweepIntervalMs } from './service/peer-store-sweeper.js'
 import { OwnNodeSource } from './sources/source-health.js'
 import { TrackerStorage } from './storage/tracker-storage.js'
@@ -38,21 +38,21 @@ import type { Config } from './config/config.js'
 import type { PeerInsight } from './insight/peer-insight.js'
 import type { Logger } from './log.js'
 import type { TrackerNode } from './p2p/node.js'
-import type { PeerTrackerService } from './service/peer-tracker-service.js'
+import type { PeerTrackerInternals } from './service/peer-tracker-service.js'
 import type { Clock } from './tracker/clock.js'
 import type { ConnectionLabels } from './tracker/connection-labels.js'
-import type { PeerTracker } from './tracker/peer-tracker.js'
+import type { PeerAccount } from './tracker/peer-account.js'
 import type { Libp2p } from '@libp2p/interface'
 import type { Server as HttpsServer } from 'node:https'
 
-export type CliNode = Libp2p<TrackerNode['services'] & { peerTracker: PeerTrackerService }>
+export type CliNode = Libp2p<TrackerNode['services'] & { peerTracker: PeerTrackerInternals }>
 
 export interface RunningTracker {
   node: CliNode
   /** The peerTracker service running in the node. */
-  peerTracker: PeerTrackerService
+  peerTracker: PeerTrackerInternals
   /** The service's account of connected peers. */
-  tracker: PeerTracker
+  tracker: PeerAccount
   /** Where HTTP listens, with the port the OS chose when the flag said 0. */
   http: { host: string, port: number }
   /** Stops everything in order and logs the final report; safe to call twice. */
@@ -109,7 +109,7 @@ async function startWithStorage (config: Config, log: Logger, { startedAt, relia
     reliability.gatedConnections[direction]++
     log.debug({ direction, addr }, 'connection refused by the IP filter')
   }, {
-    peerTracker: peerTrackerService({
+    peerTracker: peerTrackerInternal({
       registry: false, // the CLI serves its own /metrics (with process metrics) from the same collectors
       maxPeerSeries: config.tracker.maxPeerSeries,
       flappingSessions: config.insight.flappingSessions,

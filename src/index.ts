@@ -6,16 +6,18 @@
  *   // registry.metrics() now has libp2p_tracker_*; node.services.peerTracker.status(), .peers(), ...
  */
 import './runtime/node-shims.js' // libp2p 3 calls Promise.withResolvers, which Node 20 lacks
-import { peerTrackerService } from './service/peer-tracker-service.js'
-import type { PeerTracker, PeerTrackerComponents, PeerTrackerInit } from './service/peer-tracker-service.js'
+import { PeerTrackerService } from './service/peer-tracker-service.js'
+import type { PeerTracker, PeerTrackerComponents, PeerTrackerInit } from './peer-tracker.js'
 
 export { METRIC_NAMES, METRICS, INSIGHT_METRICS, ALL_METRICS } from './metrics/definitions.js'
 export type { MetricDefinition, MetricType } from './metrics/definitions.js'
 export type { ExpositionFormat } from './metrics/exposition.js'
 export type { BuildInfo } from './metrics/tracker-collector.js'
-export type { PeerTracker, PeerTrackerComponents, PeerTrackerInit, PeerTrackerStatus } from './service/peer-tracker-service.js'
+// The contract: the public interface, its init, components and status (src/peer-tracker.ts).
+export type { PeerTracker, PeerTrackerComponents, PeerTrackerInit, PeerTrackerStatus } from './peer-tracker.js'
+export { TRACKER_DEFAULTS } from './defaults.js'
 export type { TrackerLogger } from './service/logger.js'
-export type { InsightPeerView, PeerDetailView, PeerView, PeersQuery, PeerSort, ConnectionView, SessionHistoryView } from './http/api.js'
+export type { InsightPeerView, PeerDetailView, PeerView, PeersQuery, PeerSort, ConnectionView, SessionHistoryView } from './insight/peer-views.js'
 export type { ConnectionLabels, Direction, Transport, Encryption, Muxer } from './tracker/connection-labels.js'
 export type { Clock } from './tracker/clock.js'
 export { ReliabilityCounters } from './tracker/reliability-counters.js'
@@ -26,5 +28,5 @@ export { RegistryClashError, Libp2pInternalsError, ConfigError, StoreError, WebC
  * It starts and stops with the node; see PeerTrackerInit for what it does to the node and how to turn each part off.
  */
 export function peerTracker (init: PeerTrackerInit = {}): (components: PeerTrackerComponents) => PeerTracker {
-  return peerTrackerService(init)
+  return (components) => new PeerTrackerService(components, init)
 }

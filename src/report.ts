@@ -1,5 +1,5 @@
 /** The periodic peer report: how many peers, and the longest-connected ones (a bounded list). */
-import type { PeerTracker } from './tracker/peer-tracker.js'
+import type { PeerAccount } from './tracker/peer-account.js'
 
 export interface PeerReport {
   connectedPeers: number
@@ -9,7 +9,7 @@ export interface PeerReport {
   longestConnected: Array<{ peerId: string, direction: string, durationSeconds: number, agentVersion: string | undefined }>
 }
 
-export function peerReport (tracker: PeerTracker, limit: number): PeerReport {
+export function peerReport (tracker: PeerAccount, limit: number): PeerReport {
   const now = tracker.now()
   const longestConnected: PeerReport['longestConnected'] = []
   for (const session of tracker.sessionsByAge()) {

@@ -2,6 +2,7 @@
  * The tracker's configuration: its type and its defaults (as the flags write them). Turning
  * flags and environment into a Config is ./parse.ts's job.
  */
+import { TRACKER_DEFAULTS } from '../defaults.js'
 import { DEFAULT_LISTEN } from '../p2p/transports.js'
 import type { Cidr } from '../p2p/connection-gater.js'
 import type { TransportName } from '../p2p/transports.js'
@@ -116,6 +117,15 @@ export const AMINO_BOOTSTRAP: readonly string[] = [
   '/ip4/104.131.131.82/tcp/4001/p2p/QmaCpDMGvV2BGHeYERUEnRQAwe3N8SzbUtfsmvsqQLuvuJ'
 ]
 
+/** A duration in ms as a flag writes it, in the largest unit that divides it (600000 -> '10m'). */
+export function flagDuration (ms: number): string {
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`
+  }
+  return `${ms}ms`
+}
+
+/** Every flag's default as --help writes it; those the library shares come from src/defaults.ts. */
 export const DEFAULTS = {
   'web.listen-address': `:${DEFAULT_WEB_PORT}`,
   'web.telemetry-path': '/metrics',
@@ -127,15 +137,15 @@ export const DEFAULTS = {
   'p2p.max-connections': '300',
   'p2p.max-incoming-pending-connections': '10',
   'p2p.inbound-connection-threshold': '5',
-  'p2p.peer-store-max-age': '6h',
-  'tracker.max-peer-series': '500',
+  'p2p.peer-store-max-age': flagDuration(TRACKER_DEFAULTS.peerStoreMaxAgeMs),
+  'tracker.max-peer-series': String(TRACKER_DEFAULTS.maxPeerSeries),
   'tracker.report-interval': '30s',
   'tracker.report-peers': '10',
-  'tracker.flapping-sessions': '4',
-  'tracker.flapping-window': '10m',
-  'tracker.history-peers': '10000',
-  'tracker.history-sessions': '10',
-  'tracker.rtt-sample-interval': '10s',
+  'tracker.flapping-sessions': String(TRACKER_DEFAULTS.flappingSessions),
+  'tracker.flapping-window': flagDuration(TRACKER_DEFAULTS.flappingWindowMs),
+  'tracker.history-peers': String(TRACKER_DEFAULTS.historyPeers),
+  'tracker.history-sessions': String(TRACKER_DEFAULTS.historySessions),
+  'tracker.rtt-sample-interval': flagDuration(TRACKER_DEFAULTS.rttSampleIntervalMs),
   'log.level': 'info',
   'log.format': 'json',
   'web.max-requests': '40',

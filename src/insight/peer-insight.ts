@@ -4,6 +4,7 @@
  * by the adapter, with the tracker's clock; every count a gauge needs is kept incrementally,
  * so a scrape costs O(exported series) and never walks the history.
  */
+import { TRACKER_DEFAULTS } from '../defaults.js'
 import { SessionHistogram } from '../tracker/session-histogram.js'
 import { IP_VERSIONS, IP_VERSION_INDEX, ipVersionOf, remoteIpOf } from './address-family.js'
 import { AGENT_FAMILIES, AGENT_FAMILY_INDEX, OTHER_FAMILY, UNKNOWN_FAMILY, classifyAgent } from './agent-family.js'
@@ -17,7 +18,7 @@ import { SeenPeers } from './seen-peers.js'
 import type { CloseReason } from './close-reasons.js'
 import type { DialErrorReason, DialOutcome } from './dial-errors.js'
 import type { PeerRecord, SessionRecord } from './peer-history.js'
-import type { FinishedSession, PeerSession, TrackedConnection, TrackerObserver } from '../tracker/peer-tracker.js'
+import type { FinishedSession, PeerSession, TrackedConnection, TrackerObserver } from '../tracker/peer-account.js'
 
 /** What insight keeps on each connected peer's session (from when the session starts; see PeerInsight.of). */
 export interface SessionInsight {
@@ -46,11 +47,12 @@ export interface PeerInsightOptions {
   topVersions: number
 }
 
+/** The shared ones from src/defaults.ts; topVersions is insight's own. */
 export const DEFAULT_INSIGHT_OPTIONS: PeerInsightOptions = {
-  flappingSessions: 4,
-  flappingWindowMs: 10 * 60_000,
-  historyPeers: 10_000,
-  historySessions: 10,
+  flappingSessions: TRACKER_DEFAULTS.flappingSessions,
+  flappingWindowMs: TRACKER_DEFAULTS.flappingWindowMs,
+  historyPeers: TRACKER_DEFAULTS.historyPeers,
+  historySessions: TRACKER_DEFAULTS.historySessions,
   topVersions: 5
 }
 

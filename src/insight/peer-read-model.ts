@@ -1,7 +1,7 @@
 /**
  * The read model of a connected peer: what the tracker shows of it, read from the account (its
  * session and connections) and peer insight (agent family, sessions, flapping, RTT) at one
- * instant. The JSON API (src/http/api.ts) and the peer view's table (src/http/peer-view/views.ts)
+ * instant. The JSON API and the library's peers()/peer() (src/insight/peer-views.ts) and the peer view's table (src/http/peer-view/views.ts)
  * both build their rows from it, so a peer shows the same RTT, agent family, session count,
  * flapping state and age in both.
  *
@@ -12,7 +12,7 @@ import { AGENT_FAMILIES } from './agent-family.js'
 import { protocolClassesOfMask } from './protocols.js'
 import type { AgentFamily } from './agent-family.js'
 import type { PeerInsight } from './peer-insight.js'
-import type { PeerSession, PeerTracker } from '../tracker/peer-tracker.js'
+import type { PeerSession, PeerAccount } from '../tracker/peer-account.js'
 
 /** The RTT of libp2p's connection monitor per peer (ms), when it has one. */
 export type MonitorRtts = (peerId: string) => number | undefined
@@ -23,7 +23,7 @@ export class PeerReadModel {
   private readonly insight: PeerInsight
   private readonly monitorRttMs: MonitorRtts
 
-  constructor (tracker: PeerTracker, insight: PeerInsight, monitorRttMs: MonitorRtts) {
+  constructor (tracker: PeerAccount, insight: PeerInsight, monitorRttMs: MonitorRtts) {
     this.now = tracker.now()
     this.insight = insight
     this.monitorRttMs = monitorRttMs

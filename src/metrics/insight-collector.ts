@@ -12,7 +12,7 @@ import { DIAL_ERROR_REASONS, DIAL_OUTCOMES } from '../insight/dial-errors.js'
 import { PROTOCOL_CLASSES } from '../insight/protocols.js'
 import type { PeerInsight } from '../insight/peer-insight.js'
 import type { MetricSink } from './sink.js'
-import type { PeerTracker } from '../tracker/peer-tracker.js'
+import type { PeerAccount } from '../tracker/peer-account.js'
 
 /** min_age label and threshold, youngest first (the exposition order). */
 export const STABLE_AGES: ReadonlyArray<readonly [string, number]> = [
@@ -29,7 +29,7 @@ const CLOSE_REASON_LABELS = labelsOf('reason', CLOSE_REASONS)
 const STABLE_LABELS = labelsOf('min_age', STABLE_AGES.map(([label]) => label))
 const RTT_BODIES = AGENT_FAMILIES.map(f => `agent="${f}"`)
 
-export function collectInsight (w: MetricSink, insight: PeerInsight, tracker: PeerTracker, now: number): void {
+export function collectInsight (w: MetricSink, insight: PeerInsight, tracker: PeerAccount, now: number): void {
   insight.settle(now)
 
   w.family(M.peersByAgent)
@@ -95,7 +95,7 @@ export function collectInsight (w: MetricSink, insight: PeerInsight, tracker: Pe
  * Connected peers at least each STABLE_AGES threshold old. Sessions come oldest first, so one
  * scan counts every threshold and stops at the first session younger than the smallest.
  */
-export function stablePeers (tracker: PeerTracker, now: number): number[] {
+export function stablePeers (tracker: PeerAccount, now: number): number[] {
   const counts = STABLE_AGES.map(() => 0)
   const youngest = (STABLE_AGES[0] as readonly [string, number])[1]
   for (const session of tracker.sessionsByAge()) {

@@ -6,7 +6,7 @@ import { DIRECTIONS, TRANSPORTS } from '../tracker/connection-labels.js'
 import { METRICS } from './definitions.js'
 import { formatLabels } from './exposition.js'
 import type { MetricSink } from './sink.js'
-import type { PeerTracker } from '../tracker/peer-tracker.js'
+import type { PeerAccount } from '../tracker/peer-account.js'
 import { collectInsight } from './insight-collector.js'
 import { PeerInsight } from '../insight/peer-insight.js'
 import { ReliabilityCounters } from '../tracker/reliability-counters.js'
@@ -40,11 +40,11 @@ const DIRECTION_LABELS = Object.fromEntries(DIRECTIONS.map(d => [d, formatLabels
 const DIRECTION_BODIES = Object.fromEntries(DIRECTIONS.map(d => [d, `direction="${d}"`]))
 
 export class TrackerCollector {
-  private readonly tracker: PeerTracker
+  private readonly tracker: PeerAccount
   private readonly options: TrackerCollectorOptions
   private readonly buildInfoLabels: string
 
-  constructor (tracker: PeerTracker, options: TrackerCollectorOptions) {
+  constructor (tracker: PeerAccount, options: TrackerCollectorOptions) {
     this.tracker = tracker
     this.options = options
     const b = options.buildInfo

@@ -10,7 +10,7 @@ import { PeerEventLog } from './peer-event-log.js'
 import type { PeerInsight } from '../insight/peer-insight.js'
 import type { TrackerLogger } from './logger.js'
 import type { PeerEventLogOptions } from './peer-event-log.js'
-import type { PeerTracker } from '../tracker/peer-tracker.js'
+import type { PeerAccount } from '../tracker/peer-account.js'
 import type { Connection, IdentifyResult, Libp2pEvents, TypedEventTarget } from '@libp2p/interface'
 
 export type Libp2pEventTarget = Pick<TypedEventTarget<Libp2pEvents>, 'addEventListener' | 'removeEventListener'>
@@ -20,7 +20,7 @@ export type Libp2pEventTarget = Pick<TypedEventTarget<Libp2pEvents>, 'addEventLi
  * ended peer session is logged ("peer connected" / "peer disconnected") through a PeerEventLog:
  * at info level up to its limit per window, then at debug with one info summary per window.
  */
-export function attachTracker (events: Libp2pEventTarget, tracker: PeerTracker, log: TrackerLogger, onError?: (event: string) => void, logOptions?: PeerEventLogOptions): () => void {
+export function attachTracker (events: Libp2pEventTarget, tracker: PeerAccount, log: TrackerLogger, onError?: (event: string) => void, logOptions?: PeerEventLogOptions): () => void {
   const peerEvents = new PeerEventLog(log, logOptions)
   const guarded = <T>(what: string, handle: (detail: T) => void) => (evt: CustomEvent<T>): void => {
     try {
@@ -90,7 +90,7 @@ export function attachTracker (events: Libp2pEventTarget, tracker: PeerTracker, 
  * per-connection listener runs right after libp2p's own (which dispatches `connection:close`
  * to the tracker), in the same synchronous dispatch.
  */
-export function attachInsight (events: Libp2pEventTarget, insight: PeerInsight, tracker: PeerTracker, log: TrackerLogger, onError?: (event: string) => void): () => void {
+export function attachInsight (events: Libp2pEventTarget, insight: PeerInsight, tracker: PeerAccount, log: TrackerLogger, onError?: (event: string) => void): () => void {
   const failed = (event: string, err: unknown, message: string): void => {
     try {
       onError?.(event)

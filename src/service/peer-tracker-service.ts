@@ -8,6 +8,7 @@
  */
 import { serviceCapabilities, serviceDependencies } from '@libp2p/interface'
 import { register as defaultRegistry } from 'prom-client'
+import { TRACKER_DEFAULTS } from '../defaults.js'
 import { RttSampler } from '../insight/rtt-sampler.js'
 import { ALL_METRICS } from '../metrics/definitions.js'
 import { registerFamilies } from '../metrics/prom-client-families.js'
@@ -18,125 +19,57 @@ import { dhtRoutingTableSize, observeDials, peerStoreRecords } from './libp2p-in
 import { libp2pLogger } from './logger.js'
 import { guardedTask, timerDelay } from './periodic-task.js'
 import { survivedErrorReporter } from './survived-error.js'
-import { PeerStoreSweeper, sweepIntervalMs } from './peer-store-sweeper.js'
+import { PeerStoreSweeper } from './peer-store-sweeper.js'
 import { pingConnection } from './ping-connection.js'
+import type { PeerTracker, PeerTrackerComponents, PeerTrackerInit, PeerTrackerStatus } from '../peer-tracker.js'
 import type { TrackerLogger } from './logger.js'
-import type { InsightPeerView, PeerDetailView, PeersQuery } from '../http/api.js'
+import type { InsightPeerView, PeerDetailView, PeersQuery } from '../insight/peer-views.js'
 import type { ExpositionFormat } from '../metrics/exposition.js'
 import type { MetricSink } from '../metrics/sink.js'
-import type { BuildInfo } from '../metrics/tracker-collector.js'
-import type { Clock } from '../tracker/clock.js'
-import type { PeerTracker as PeerAccount } from '../tracker/peer-tracker.js'
+import type { PeerAccount } from '../tracker/peer-account.js'
 import type { PeerInsight } from '../insight/peer-insight.js'
 import type { ReliabilityCounters } from '../tracker/reliability-counters.js'
 import type { ConnectionLabels } from '../tracker/connection-labels.js'
-import type { ComponentLogger, Connection, Libp2pEvents, PeerId, PeerStore, Startable, TypedEventTarget } from '@libp2p/interface'
-import type { Registry, RegistryContentType } from 'prom-client'
+import type { Connection, PeerId } from '@libp2p/interface'
 
-/** What the service takes from the node (libp2p passes every component; these are the ones read). */
-export interface PeerTrackerComponents {
-  peerId: PeerId
-  events: TypedEventTarget<Libp2pEvents>
-  /** The node's connection manager: its connections are read, its openConnection observed. */
-  connectionManager: {
-    getConnections: (peerId?: PeerId) => Connection[]
-    /**
-     * The open connections by peer (libp2p 3's connection manager has it); read instead of
-     * getConnections(), which builds its array with one concat per peer (quadratic in N).
-     */
-    getConnectionsMap?: () => { values: () => Iterable<Connection[]> }
-    openConnection: (...args: never[]) => Promise<Connection>
-  }
-  peerStore: PeerStore
-  logger: ComponentLogger
+/** The values a service runs with: its init, each missing one taken from src/defaults.ts. */
+export interface AppliedSettings {
+  maxPeerSeries: number
+  flappingSessions: number
+  flappingWindowMs: number
+  historyPeers: number
+  historySessions: number
+  rttSampleIntervalMs: number
+  peerStoreSweepIntervalMs: number
 }
 
-export interface PeerTrackerInit {
-  /**
-   * The prom-client registry the tracker's families are registered in at start (and removed
-   * from at stop); prom-client's default `register` when not given, `false` for none.
-   */
-  registry?: Registry<RegistryContentType> | false
-  /** Most per-peer libp2p_tracker_peer_connection_duration_seconds series (the longest-connected peers); 0 for none. Default 500. */
-  maxPeerSeries?: number
-  /** A peer with at least this many session starts within flappingWindowMs is flapping. Default 4. */
-  flappingSessions?: number
-  /** Default 10 minutes. */
-  flappingWindowMs?: number
-  /** Peers remembered in the per-peer history (connected ones plus the most recently seen). Default 10,000. */
-  historyPeers?: number
-  /** Sessions remembered per peer. Default 10. */
-  historySessions?: number
-  /**
-   * How often RTTs are sampled: each new measurement of libp2p's connection monitor once, or a
-   * ping over an open connection (never a dial) where it has none yet (at most 8 in flight
-   * and 10 a second on average, however many peers connect at once). 0: no sampling and no
-   * pings. Default 10 s.
-   */
-  rttSampleIntervalMs?: number
-  /**
-   * How often libp2p's peer store is swept (expired records deleted, connected peers'
-   * records refreshed); one sweep right after start. 0: never. Default 10 minutes (libp2p
-   * deletes an expired record only when something reads it).
-   */
-  peerStoreSweepIntervalMs?: number
-  /** Count the node's outbound dials (libp2p_tracker_dials_total) by wrapping its connection manager's openConnection. Default true. */
-  observeDials?: boolean
-  /**
-   * Connection label sets exported as 0 from the first scrape (so rate() and alerts work at
-   * once). Default: both directions over TCP with Noise and yamux.
-   */
-  knownConnectionLabels?: readonly ConnectionLabels[]
-  /** The name the node's Kad-DHT service has (its routing table size is exported); false: none. Default 'dht'. */
-  dhtService?: string | false
-  /**
-   * Where the tracker logs (errors it survived; peer connected/disconnected at info, at most 20
-   * such lines per 10 s, the rest at debug with one info summary per 10 s: see
-   * src/service/peer-event-log.ts). Default: libp2p's logger `libp2p:peer-tracker`.
-   */
-  logger?: TrackerLogger
-  /** Counters of caught errors and gated connections; pass your own to count more into the same families. */
-  reliability?: ReliabilityCounters
-  /** libp2p_tracker_build_info's labels. Default: this package's version, libp2p's and Node's. */
-  buildInfo?: BuildInfo
-  /** libp2p_tracker_start_time_seconds. Default: when the service was created. */
-  startTimeSeconds?: number
-  /** The tracker's clock (ms, monotonic). Default: performance.now. For tests. */
-  clock?: Clock
+/**
+ * NOT part of the public API (src/index.ts does not export it): what the CLI (src/app.ts,
+ * src/app-polling.ts) reads of a service beyond the PeerTracker interface. It may change in any
+ * release.
+ */
+export interface PeerTrackerInternals extends PeerTracker {
+  /** The exact account of connected peers (pure state). */
+  readonly account: PeerAccount
+  readonly insight: PeerInsight
+  readonly reliability: ReliabilityCounters
+  readonly log: TrackerLogger
+  /** The values applied (init over src/defaults.ts). */
+  readonly settings: AppliedSettings
+  /** One render of every family into `sink`. */
+  collect: (sink: MetricSink) => void
+  /** The last sweep of libp2p's peer store runs now (or joins the one running). */
+  sweepPeerStore: () => Promise<void>
+  /** The lowest RTT libp2p's connection monitor last measured to each peer, in ms. */
+  monitorRtts: () => (peerId: string) => number | undefined
 }
 
-/** The counts the status read answers. */
-export interface PeerTrackerStatus {
-  peerId: string
-  /** Peers with at least one open connection. */
-  connectedPeers: number
-  openConnections: number
-  /** Peer sessions opened and closed since the service was created. */
-  peerConnects: number
-  peerDisconnects: number
-}
-
-/** The read API of a running peerTracker service (`node.services.peerTracker`). */
-export interface PeerTracker extends Startable {
-  /** The tracker's own families (without process metrics) in the text format 0.0.4 or OpenMetrics 1.0. */
-  exposition: (format?: ExpositionFormat) => string
-  status: () => PeerTrackerStatus
-  /** Connected peers with insight; sorted by session duration (longest first) unless asked otherwise. */
-  peers: (query?: Partial<PeersQuery>) => InsightPeerView[]
-  /** One peer, connected or remembered; undefined when unknown. */
-  peer: (peerId: string) => PeerDetailView | undefined
-}
-
-export const DEFAULT_MAX_PEER_SERIES = 500
-export const DEFAULT_RTT_SAMPLE_INTERVAL_MS = 10_000
-/** libp2p's default peer store max age is 6 h: a sweep every 10 minutes. */
-export const DEFAULT_PEER_STORE_SWEEP_INTERVAL_MS = sweepIntervalMs(6 * 3_600_000)
 /** How long one RTT ping may take. */
 const PING_TIMEOUT_MS = 5000
 
 const DEFAULT_CONNECTION_LABELS: readonly ConnectionLabels[] = DIRECTIONS.map(direction => ({ direction, transport: 'tcp', encryption: 'noise', muxer: 'yamux' }))
 
-export class PeerTrackerService implements PeerTracker {
+export class PeerTrackerService implements PeerTrackerInternals {
   readonly [Symbol.toStringTag] = 'libp2p-peer-tracker'
   readonly [serviceCapabilities]: string[] = ['@libp2p/peer-tracker']
   /** None required: identify (agents, protocols) and ping (RTT pings answered by peers) are used when the node has them. */
@@ -147,6 +80,7 @@ export class PeerTrackerService implements PeerTracker {
   readonly insight: PeerInsight
   readonly reliability: ReliabilityCounters
   readonly log: TrackerLogger
+  readonly settings: AppliedSettings
   private readonly components: PeerTrackerComponents
   private readonly init: PeerTrackerInit
   /** The account, insight, collector and read views: everything not libp2p. */
@@ -162,14 +96,23 @@ export class PeerTrackerService implements PeerTracker {
     this.init = init
     this.log = init.logger ?? libp2pLogger(components.logger)
     const dhtService = init.dhtService ?? 'dht'
+    this.settings = {
+      maxPeerSeries: init.maxPeerSeries ?? TRACKER_DEFAULTS.maxPeerSeries,
+      flappingSessions: init.flappingSessions ?? TRACKER_DEFAULTS.flappingSessions,
+      flappingWindowMs: init.flappingWindowMs ?? TRACKER_DEFAULTS.flappingWindowMs,
+      historyPeers: init.historyPeers ?? TRACKER_DEFAULTS.historyPeers,
+      historySessions: init.historySessions ?? TRACKER_DEFAULTS.historySessions,
+      rttSampleIntervalMs: init.rttSampleIntervalMs ?? TRACKER_DEFAULTS.rttSampleIntervalMs,
+      peerStoreSweepIntervalMs: init.peerStoreSweepIntervalMs ?? TRACKER_DEFAULTS.peerStoreSweepIntervalMs
+    }
     this.state = new TrackerState({
       ...(init.clock === undefined ? {} : { clock: init.clock }),
       knownConnectionLabels: init.knownConnectionLabels ?? DEFAULT_CONNECTION_LABELS,
-      maxPeerSeries: init.maxPeerSeries ?? DEFAULT_MAX_PEER_SERIES,
-      flappingSessions: init.flappingSessions,
-      flappingWindowMs: init.flappingWindowMs,
-      historyPeers: init.historyPeers,
-      historySessions: init.historySessions,
+      maxPeerSeries: this.settings.maxPeerSeries,
+      flappingSessions: this.settings.flappingSessions,
+      flappingWindowMs: this.settings.flappingWindowMs,
+      historyPeers: this.settings.historyPeers,
+      historySessions: this.settings.historySessions,
       ...(init.reliability === undefined ? {} : { reliability: init.reliability }),
       ...(init.buildInfo === undefined ? {} : { buildInfo: init.buildInfo }),
       ...(init.startTimeSeconds === undefined ? {} : { startTimeSeconds: init.startTimeSeconds }),
@@ -204,14 +147,14 @@ export class PeerTrackerService implements PeerTracker {
 
   /** The timers, once the node runs: RTT sampling and the peer store sweep (one sweep at once). */
   async afterStart (): Promise<void> {
-    const rttInterval = this.init.rttSampleIntervalMs ?? DEFAULT_RTT_SAMPLE_INTERVAL_MS
+    const rttInterval = this.settings.rttSampleIntervalMs
     if (rttInterval > 0) {
       const sampler = this.startRttSampler()
       this.every(rttInterval, guardedTask('rtt', this.reliability, this.log, () => {
         sampler.tick([...this.openConnections()].map(c => ({ id: c.id, peerId: c.remotePeer.toString(), rttMs: c.rtt, connection: c })))
       }))
     }
-    const sweepInterval = this.init.peerStoreSweepIntervalMs ?? DEFAULT_PEER_STORE_SWEEP_INTERVAL_MS
+    const sweepInterval = this.settings.peerStoreSweepIntervalMs
     if (sweepInterval > 0) {
       const sweeper = this.startSweeper()
       // sweep() never rejects (its errors are counted); one still running when the timer fires is joined.
@@ -345,7 +288,10 @@ export class PeerTrackerService implements PeerTracker {
   }
 }
 
-/** The peerTracker service factory (src/index.ts exports it typed as the public PeerTracker). */
-export function peerTrackerService (init: PeerTrackerInit = {}): (components: PeerTrackerComponents) => PeerTrackerService {
+/**
+ * The factory the CLI uses: the same service as src/index.ts's peerTracker, typed with its
+ * internals. Internal, not exported from src/index.ts.
+ */
+export function peerTrackerInternal (init: PeerTrackerInit = {}): (components: PeerTrackerComponents) => PeerTrackerInternals {
   return (components) => new PeerTrackerService(components, init)
 }

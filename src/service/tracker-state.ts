@@ -4,15 +4,15 @@
  * peers, one peer). The peerTracker libp2p service owns one and feeds it from a node's
  * events; the pollers of src/sources own one and feed it from a node's API. No libp2p here.
  */
-import { insightPeersView, peerDetailView } from '../http/api.js'
+import { insightPeersView, peerDetailView } from '../insight/peer-views.js'
 import { PeerInsight } from '../insight/peer-insight.js'
 import { ExpositionWriter } from '../metrics/exposition.js'
 import { TrackerCollector } from '../metrics/tracker-collector.js'
 import { monotonicClock } from '../tracker/clock.js'
-import { PeerTracker as PeerAccount } from '../tracker/peer-tracker.js'
+import { PeerAccount } from '../tracker/peer-account.js'
 import { ReliabilityCounters } from '../tracker/reliability-counters.js'
 import { buildInfo } from '../version.js'
-import type { InsightPeerView, PeerDetailView, PeersQuery } from '../http/api.js'
+import type { InsightPeerView, PeerDetailView, PeersQuery } from '../insight/peer-views.js'
 import type { ExpositionFormat } from '../metrics/exposition.js'
 import type { MetricSink } from '../metrics/sink.js'
 import type { BuildInfo } from '../metrics/tracker-collector.js'

@@ -15,7 +15,7 @@ import { DEFAULT_TIMEOUTS, createHttpApp, listen } from '../../src/http/server.j
 import { createLogger } from '../../src/log.js'
 import { MetricsScraper } from '../../src/metrics/scrape.js'
 import { TrackerCollector } from '../../src/metrics/tracker-collector.js'
-import { PeerTracker } from '../../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../../src/tracker/peer-account.js'
 import { ReliabilityCounters } from '../../src/tracker/reliability-counters.js'
 import { accessControl } from '../../src/web-security/access.js'
 import { BasicAuthVerifier } from '../../src/web-security/basic-auth.js'
@@ -50,7 +50,7 @@ class GatedProcessMetrics {
   release (): void { for (const resolve of this.waiting.splice(0)) resolve() }
 }
 
-function collector (tracker = new PeerTracker({ now: () => 0 }), reliability = new ReliabilityCounters()): TrackerCollector {
+function collector (tracker = new PeerAccount({ now: () => 0 }), reliability = new ReliabilityCounters()): TrackerCollector {
   return new TrackerCollector(tracker, {
     maxPeerSeries: 10,
     buildInfo: { version: '0', revision: 'x', libp2pVersion: '3', nodejsVersion: process.version },
@@ -161,7 +161,7 @@ describe('HTTP limits', () => {
   it('answers 500 without detail when a handler throws, counts it, and keeps serving', async () => {
     const reliability = new ReliabilityCounters()
     const url = await serve({
-      scraper: new MetricsScraper(collector(new PeerTracker({ now: () => 0 }), reliability), undefined),
+      scraper: new MetricsScraper(collector(new PeerAccount({ now: () => 0 }), reliability), undefined),
       peers: () => { throw new Error('secret internals') },
       onInternalError: () => { reliability.internalErrors.count('http') }
     })
@@ -200,7 +200,7 @@ describe('HTTP routing and client errors', () => {
     const sink = new PassThrough()
     sink.on('data', (chunk: Buffer) => { logged += chunk.toString('utf8') })
     const url = await serve({
-      scraper: new MetricsScraper(collector(new PeerTracker({ now: () => 0 }), reliability), undefined),
+      scraper: new MetricsScraper(collector(new PeerAccount({ now: () => 0 }), reliability), undefined),
       peer: () => undefined,
       log: createLogger({ level: 'info', format: 'json' }, sink),
       onInternalError: () => { reliability.internalErrors.count('http') }

@@ -14,7 +14,7 @@ import { createHttpApp, listen } from '../../src/http/server.js'
 import { createLogger } from '../../src/log.js'
 import { MetricsScraper } from '../../src/metrics/scrape.js'
 import { TrackerCollector } from '../../src/metrics/tracker-collector.js'
-import { PeerTracker } from '../../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../../src/tracker/peer-account.js'
 import { ReliabilityCounters } from '../../src/tracker/reliability-counters.js'
 import { accessControl } from '../../src/web-security/access.js'
 import { followWebConfig, httpsServerOptions } from '../../src/web-security/tls-server.js'
@@ -46,7 +46,7 @@ async function serveTls (lines: string[], timeouts: Partial<ServerTimeouts> = {}
   writeFileSync(file, lines.join('\n'))
   const log = createLogger({ level: 'fatal', format: 'json' }, new PassThrough())
   const source = new WebConfigSource(file, { log })
-  const collector = new TrackerCollector(new PeerTracker({ now: () => 0 }), {
+  const collector = new TrackerCollector(new PeerAccount({ now: () => 0 }), {
     maxPeerSeries: 10,
     buildInfo: { version: '0', revision: 'x', libp2pVersion: '3', nodejsVersion: process.version },
     startTimeSeconds: 0,

@@ -186,8 +186,8 @@ describe('the architecture of src/', () => {
       return [...externalImportsOf(text).map(i => `${rel(file)} imports ${i}`), ...impureGlobalsIn(text).map(g => `${rel(file)} uses ${g}`)]
     })
     expect(problems).toEqual([])
-    // insight builds on the tracker and nothing else of src/
-    expect(crossings(graph, under('insight'), i => !under('tracker', 'insight')(i))).toEqual([])
+    // insight builds on the tracker and nothing else of src/ but the defaults (pure, imports nothing: below)
+    expect(crossings(graph, under('insight'), i => !under('tracker', 'insight')(i) && i !== join(SRC, 'defaults.ts'))).toEqual([])
   })
 
   it('sees package, node: and type-only imports and impure globals (negative control)', () => {
@@ -221,6 +221,32 @@ describe('the architecture of src/', () => {
     for (const phrase of ['src/cli/', 'src/service', 'src/metrics', 'src/http', 'src/web-security', 'test/unit/architecture.test.ts']) {
       expect(header, phrase).toContain(phrase)
     }
+  })
+
+  it('keeps the service and the library contract off the HTTP server: src/service/, src/peer-tracker.ts and src/index.ts reach nothing of src/http/', () => {
+    const library = (file: string): boolean => under('service')(file) || [join(SRC, 'peer-tracker.ts'), join(SRC, 'index.ts')].includes(file)
+    expect(graph.get(join(SRC, 'index.ts'))).toContain(join(SRC, 'peer-tracker.ts'))
+    expect(reaches(graph, library, under('http'))).toEqual([])
+  })
+
+  it('finds a service file that imports src/http/, directly or through another file (negative control)', () => {
+    const file = (path: string): string => join(SRC, path)
+    const synthetic = new Map([
+      [file('service/tracker-state.ts'), [file('insight/peer-views.ts'), file('http/api.ts')]],
+      [file('service/peer-tracker-service.ts'), [file('metrics/definitions.ts')]],
+      [file('metrics/definitions.ts'), [file('http/html.ts')]],
+      [file('insight/peer-views.ts'), []],
+      [file('http/api.ts'), []],
+      [file('http/html.ts'), []]
+    ])
+    expect(reaches(synthetic, under('service'), under('http')).sort()).toEqual([
+      'src/service/peer-tracker-service.ts -> src/metrics/definitions.ts -> src/http/html.ts',
+      'src/service/tracker-state.ts -> src/http/api.ts'
+    ])
+  })
+
+  it('keeps src/defaults.ts, the one definition of each default, free of imports', () => {
+    expect(graph.get(join(SRC, 'defaults.ts'))).toEqual([])
   })
 
   it('finds every way the swarm and the tracker could meet (negative control)', () => {

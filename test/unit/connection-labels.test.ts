@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ENCRYPTIONS, MUXERS, encryptionOf, muxerOf, transportOf } from '../../src/tracker/connection-labels.js'
-import { PeerTracker } from '../../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../../src/tracker/peer-account.js'
 
 const PEER = '12D3KooWApmhCDoUFED7qJcRjPVrbmAjmATuxCeZrMD9d5CLPFNf'
 
@@ -37,7 +37,7 @@ describe('connection labels', () => {
   })
 
   it('counts a relayed connection as circuit, and a peer relayed and direct at once as one peer', () => {
-    const tracker = new PeerTracker({ now: () => 0 })
+    const tracker = new PeerAccount({ now: () => 0 })
     const direct = `/ip4/1.2.3.4/tcp/4001/p2p/${PEER}`
     const relayed = `/ip4/5.6.7.8/udp/4001/quic-v1/p2p/${PEER}/p2p-circuit/p2p/QmPeer`
     tracker.connectionOpened({ id: 'c1', peerId: 'QmPeer', direction: 'inbound', remoteAddr: relayed, transport: transportOf(relayed), encryption: 'noise', muxer: 'yamux' })

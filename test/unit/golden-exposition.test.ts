@@ -22,7 +22,7 @@ import { ALL_METRICS as TRACKER_METRICS, SOURCE_METRICS } from '../../src/metric
 import { ExpositionWriter } from '../../src/metrics/exposition.js'
 import { TrackerCollector } from '../../src/metrics/tracker-collector.js'
 import { SourceHealth } from '../../src/sources/source-health.js'
-import { PeerTracker } from '../../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../../src/tracker/peer-account.js'
 import { ReliabilityCounters } from '../../src/tracker/reliability-counters.js'
 import { parseExposition } from '../support/exposition.js'
 import { lintFindings, parseOpenMetrics } from '../support/promtool.js'
@@ -57,7 +57,7 @@ function scenario (): (format: ExpositionFormat) => string {
   const clock = { now: () => now }
   const advance = (ms: number): void => { now += ms }
   const insight = new PeerInsight({ flappingSessions: 3, flappingWindowMs: 600_000, historyPeers: 100, historySessions: 5 })
-  const tracker = new PeerTracker(clock, [
+  const tracker = new PeerAccount(clock, [
     { direction: 'inbound', transport: 'tcp', encryption: 'noise', muxer: 'yamux' },
     { direction: 'outbound', transport: 'tcp', encryption: 'noise', muxer: 'yamux' }
   ], insight)

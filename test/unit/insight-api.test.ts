@@ -1,13 +1,13 @@
 /** The peers API over the pure tracker: ?sort=rtt orders by the RTT each entry shows. */
 import { describe, expect, it } from 'vitest'
-import { insightPeersView, peerDetailView } from '../../src/http/api.js'
+import { insightPeersView, peerDetailView } from '../../src/insight/peer-views.js'
 import { PeerInsight } from '../../src/insight/peer-insight.js'
-import { PeerTracker } from '../../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../../src/tracker/peer-account.js'
 
-function connected (peerIds: string[]): { tracker: PeerTracker, insight: PeerInsight } {
+function connected (peerIds: string[]): { tracker: PeerAccount, insight: PeerInsight } {
   let now = 1_700_000_000_000
   const insight = new PeerInsight()
-  const tracker = new PeerTracker({ now: () => now }, [], insight)
+  const tracker = new PeerAccount({ now: () => now }, [], insight)
   for (const peerId of peerIds) {
     tracker.connectionOpened({ id: `c-${peerId}`, peerId, direction: 'inbound', remoteAddr: '/ip4/10.0.0.1/tcp/1', transport: 'tcp', encryption: 'noise', muxer: 'yamux' })
     now += 1000

@@ -15,7 +15,7 @@ import { PROTOCOL_CLASSES } from '../../src/insight/protocols.js'
 import { INSIGHT_METRICS } from '../../src/metrics/definitions.js'
 import { ExpositionWriter } from '../../src/metrics/exposition.js'
 import { TrackerCollector } from '../../src/metrics/tracker-collector.js'
-import { PeerTracker } from '../../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../../src/tracker/peer-account.js'
 import { parseExposition, samplesOf, valueOf } from '../support/exposition.js'
 
 const TOP_VERSIONS = 5
@@ -38,7 +38,7 @@ describe('insight cardinality', () => {
   it(`stays bounded with ${N} distinct peers and agent strings`, { timeout: 180_000 }, () => {
     let now = 1_700_000_000_000
     const insight = new PeerInsight({ topVersions: TOP_VERSIONS, historyPeers: 1000 })
-    const tracker = new PeerTracker({ now: () => now }, [], insight)
+    const tracker = new PeerAccount({ now: () => now }, [], insight)
     const collector = new TrackerCollector(tracker, {
       maxPeerSeries: 0,
       buildInfo: { version: '1', revision: 'r', libp2pVersion: '3', nodejsVersion: 'v20' },

@@ -8,7 +8,7 @@ import { SeenPeers } from '../../src/insight/seen-peers.js'
 import { INSIGHT_METRICS as M } from '../../src/metrics/definitions.js'
 import { ExpositionWriter } from '../../src/metrics/exposition.js'
 import { TrackerCollector } from '../../src/metrics/tracker-collector.js'
-import { PeerTracker } from '../../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../../src/tracker/peer-account.js'
 import { parseExposition, samplesOf, sumOf, valueOf } from '../support/exposition.js'
 import type { PeerInsightOptions } from '../../src/insight/peer-insight.js'
 import type { Exposition } from '../support/exposition.js'
@@ -17,7 +17,7 @@ const MIN = 60_000
 const HOUR = 60 * MIN
 
 function setup (options: Partial<PeerInsightOptions> = {}): {
-  tracker: PeerTracker
+  tracker: PeerAccount
   insight: PeerInsight
   advance: (ms: number) => void
   open: (peerId: string, addr?: string) => string
@@ -26,7 +26,7 @@ function setup (options: Partial<PeerInsightOptions> = {}): {
 } {
   let now = 1_700_000_000_000
   const insight = new PeerInsight(options)
-  const tracker = new PeerTracker({ now: () => now }, [], insight)
+  const tracker = new PeerAccount({ now: () => now }, [], insight)
   const collector = new TrackerCollector(tracker, {
     maxPeerSeries: 10,
     buildInfo: { version: '1', revision: 'r', libp2pVersion: '3', nodejsVersion: 'v20' },

@@ -4,16 +4,16 @@
  * session count, flapping state and age for every connected peer.
  */
 import { describe, expect, it } from 'vitest'
-import { insightPeersView, peerDetailView } from '../../src/http/api.js'
+import { insightPeersView, peerDetailView } from '../../src/insight/peer-views.js'
 import { parsePeerTableQuery, peerTableView } from '../../src/http/peer-view/views.js'
 import { PeerInsight } from '../../src/insight/peer-insight.js'
 import { PeerReadModel } from '../../src/insight/peer-read-model.js'
-import { PeerTracker } from '../../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../../src/tracker/peer-account.js'
 
-function account (): { tracker: PeerTracker, insight: PeerInsight, monitor: Map<string, number> } {
+function account (): { tracker: PeerAccount, insight: PeerInsight, monitor: Map<string, number> } {
   let now = 1_700_000_000_000
   const insight = new PeerInsight({ flappingSessions: 2, flappingWindowMs: 60_000 })
-  const tracker = new PeerTracker({ now: () => now }, [], insight)
+  const tracker = new PeerAccount({ now: () => now }, [], insight)
   const open = (peerId: string, id: string, addr = '/ip4/10.0.0.1/tcp/1', transport: 'tcp' | 'ws' = 'tcp'): void => {
     tracker.connectionOpened({ id, peerId, direction: 'inbound', remoteAddr: addr, transport, encryption: 'noise', muxer: 'yamux' })
   }
@@ -61,7 +61,7 @@ describe('the read model of a peer', () => {
   it('reads every value at the instant it was made', () => {
     let now = 1_000_000
     const insight = new PeerInsight()
-    const tracker = new PeerTracker({ now: () => now }, [], insight)
+    const tracker = new PeerAccount({ now: () => now }, [], insight)
     tracker.connectionOpened({ id: 'c', peerId: 'p', direction: 'outbound', remoteAddr: '/ip4/10.0.0.1/tcp/1', transport: 'tcp', encryption: 'noise', muxer: 'yamux' })
     now += 1500
     const model = new PeerReadModel(tracker, insight, () => undefined)

@@ -14,7 +14,7 @@ import { MAX_TABLE_LIMIT, TABLE_SORTS, overviewView, parsePeerTableQuery, peerTa
 import { boundAddress, createHttpApp, listen } from '../../src/http/server.js'
 import { PeerInsight } from '../../src/insight/peer-insight.js'
 import { createLogger } from '../../src/log.js'
-import { PeerTracker } from '../../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../../src/tracker/peer-account.js'
 import type { PeerTableQuery, PeerViewAccount } from '../../src/http/peer-view/views.js'
 import type { HttpSources, Server } from '../../src/http/server.js'
 
@@ -26,7 +26,7 @@ interface TestPeer { id: string, agent?: string, direction?: 'inbound' | 'outbou
 function account (peers: TestPeer[], monitor = new Map<string, number>()): PeerViewAccount & { clock: { t: number } } {
   const clock = { t: T0 }
   const insight = new PeerInsight()
-  const tracker = new PeerTracker({ now: () => clock.t }, [], insight)
+  const tracker = new PeerAccount({ now: () => clock.t }, [], insight)
   for (const p of peers) {
     tracker.connectionOpened({ id: `c-${p.id}`, peerId: p.id, direction: p.direction ?? 'inbound', remoteAddr: `/ip4/${p.ip ?? '10.0.0.1'}/tcp/4001`, transport: 'tcp', encryption: 'noise', muxer: p.muxer ?? 'yamux' })
     if (p.agent !== undefined) tracker.peerIdentified(p.id, p.agent, ['/ipfs/id/1.0.0'])

@@ -10,14 +10,14 @@ import { describe, expect, it } from 'vitest'
 import { ALL_METRICS, METRICS } from '../../src/metrics/definitions.js'
 import { registerFamilies } from '../../src/metrics/prom-client-families.js'
 import { TrackerCollector } from '../../src/metrics/tracker-collector.js'
-import { PeerTracker } from '../../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../../src/tracker/peer-account.js'
 import { parseExposition, valueOf } from '../support/exposition.js'
 import type { RegistryContentType } from 'prom-client'
 
 const COUNTERS = ALL_METRICS.filter(m => m.type === 'counter').map(m => m.name)
 
-function trackedRegistry (contentType: RegistryContentType): { registry: Registry<RegistryContentType>, account: PeerTracker, open: (n: number) => void } {
-  const account = new PeerTracker({ now: () => 1_000_000 }, [])
+function trackedRegistry (contentType: RegistryContentType): { registry: Registry<RegistryContentType>, account: PeerAccount, open: (n: number) => void } {
+  const account = new PeerAccount({ now: () => 1_000_000 }, [])
   const collector = new TrackerCollector(account, {
     maxPeerSeries: 10,
     buildInfo: { version: '1', revision: 'r', libp2pVersion: '3', nodejsVersion: 'v20' },

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MAX_TIMER_DELAY_MS, timerDelay } from '../../src/service/periodic-task.js'
 import { PeerTrackerService } from '../../src/service/peer-tracker-service.js'
-import type { PeerTrackerComponents } from '../../src/service/peer-tracker-service.js'
+import type { PeerTrackerComponents } from '../../src/peer-tracker.js'
 import type { TrackerLogger } from '../../src/service/logger.js'
 
 afterEach(() => { vi.useRealTimers() })

@@ -1,7 +1,7 @@
 /**
  * The tracker's history in a datastore (src/storage): codec, batching writer and loader, on
  * the in-memory datastore libp2p itself defaults to, with peer insight driven through the pure
- * tracker and an injected clock. A "restart" is a new PeerTracker + PeerInsight loading what
+ * tracker and an injected clock. A "restart" is a new PeerAccount + PeerInsight loading what
  * the previous one wrote.
  */
 import { MemoryDatastore } from 'datastore-core/memory'
@@ -12,14 +12,14 @@ import {
   PEERS_PREFIX, SEEN_CHUNK_PREFIX, UNCLEAN_SHUTDOWN, decodePeer, encodePeer, maxPeerBytes, peerKey
 } from '../../src/storage/history-codec.js'
 import { HistoryWriter, loadHistory } from '../../src/storage/history-store.js'
-import { PeerTracker } from '../../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../../src/tracker/peer-account.js'
 import type { PeerRecord } from '../../src/insight/peer-history.js'
 
 const WINDOW = 60_000
 const FLAP = 3
 
 interface Run {
-  tracker: PeerTracker
+  tracker: PeerAccount
   insight: PeerInsight
   writer: HistoryWriter
   clock: { t: number }
@@ -34,7 +34,7 @@ function connectionsOf (run: Run): string[] {
 async function startRun (store: MemoryDatastore, t: number, historyPeers = 100): Promise<Run> {
   const clock = { t }
   const insight = new PeerInsight({ flappingSessions: FLAP, flappingWindowMs: WINDOW, historyPeers, historySessions: 4 })
-  const tracker = new PeerTracker({ now: () => clock.t }, [], insight)
+  const tracker = new PeerAccount({ now: () => clock.t }, [], insight)
   const loaded = await loadHistory(store, insight.seen.words.length, insight.seen.hashCount)
   const run: Run = { tracker, insight, clock, nextConnection: 0, writer: undefined as unknown as HistoryWriter }
   run.writer = new HistoryWriter(store, {

@@ -13,7 +13,7 @@ import { PeerInsight } from '../../src/insight/peer-insight.js'
 import { maxPeerBytes } from '../../src/storage/history-codec.js'
 import { HistoryWriter } from '../../src/storage/history-store.js'
 import { compactStore, openStore, storeBytesOnDisk } from '../../src/storage/store.js'
-import { PeerTracker } from '../../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../../src/tracker/peer-account.js'
 
 const dirs: string[] = []
 afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }) })
@@ -28,7 +28,7 @@ describe('storage size on disk', () => {
     const f = 4
     const clock = { t: 1_800_000_000_000.5 }
     const insight = new PeerInsight({ historyPeers, historySessions: k, flappingSessions: f })
-    const tracker = new PeerTracker({ now: () => clock.t }, [], insight)
+    const tracker = new PeerAccount({ now: () => clock.t }, [], insight)
     const writer = new HistoryWriter(store.datastore, {
       record: (peerId) => insight.history.get(peerId),
       seen: () => ({ words: insight.seen.words, distinct: insight.seen.distinct, hashes: insight.seen.hashCount }),

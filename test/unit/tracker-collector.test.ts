@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest'
 import { METRICS, METRIC_NAMES } from '../../src/metrics/definitions.js'
 import { ExpositionWriter } from '../../src/metrics/exposition.js'
 import { TrackerCollector } from '../../src/metrics/tracker-collector.js'
-import { PeerTracker } from '../../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../../src/tracker/peer-account.js'
 import { ReliabilityCounters } from '../../src/tracker/reliability-counters.js'
 import { parseExposition, samplesOf, sumOf, valueOf } from '../support/exposition.js'
 import type { TrackerCollectorOptions } from '../../src/metrics/tracker-collector.js'
 
-function setup (options: Partial<TrackerCollectorOptions> = {}): { tracker: PeerTracker, advance: (ms: number) => void, render: () => string } {
+function setup (options: Partial<TrackerCollectorOptions> = {}): { tracker: PeerAccount, advance: (ms: number) => void, render: () => string } {
   let now = 1_700_000_000_000
-  const tracker = new PeerTracker({ now: () => now }, [
+  const tracker = new PeerAccount({ now: () => now }, [
     { direction: 'inbound', transport: 'tcp', encryption: 'noise', muxer: 'yamux' },
     { direction: 'outbound', transport: 'tcp', encryption: 'noise', muxer: 'yamux' }
   ])
@@ -28,7 +28,7 @@ function setup (options: Partial<TrackerCollectorOptions> = {}): { tracker: Peer
 }
 
 let id = 0
-function open (tracker: PeerTracker, peerId: string, direction: 'inbound' | 'outbound' = 'inbound'): string {
+function open (tracker: PeerAccount, peerId: string, direction: 'inbound' | 'outbound' = 'inbound'): string {
   const connectionId = `c${++id}`
   tracker.connectionOpened({ id: connectionId, peerId, direction, remoteAddr: '/ip4/127.0.0.1/tcp/1', transport: 'tcp', encryption: 'noise', muxer: 'yamux' })
   return connectionId

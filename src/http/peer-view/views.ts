@@ -11,11 +11,11 @@ import { AGENT_FAMILIES } from '../../insight/agent-family.js'
 import { DIAL_ERROR_REASONS } from '../../insight/dial-errors.js'
 import { PeerReadModel } from '../../insight/peer-read-model.js'
 import type { PeerInsight } from '../../insight/peer-insight.js'
-import type { PeerSession, PeerTracker } from '../../tracker/peer-tracker.js'
+import type { PeerSession, PeerAccount } from '../../tracker/peer-account.js'
 
 /** What the views read: the tracker, its insight, and RTTs from libp2p's connection monitor. */
 export interface PeerViewAccount {
-  tracker: PeerTracker
+  tracker: PeerAccount
   insight: PeerInsight
   /** A lookup of the connection monitor's RTT per peer (ms), made once per request. */
   monitorRtts: () => (peerId: string) => number | undefined

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { PeerTracker } from '../../src/tracker/peer-tracker.js'
-import type { OpenedConnection } from '../../src/tracker/peer-tracker.js'
+import { PeerAccount } from '../../src/tracker/peer-account.js'
+import type { OpenedConnection } from '../../src/tracker/peer-account.js'
 
 function fakeClock (start = 1_700_000_000_000): { now: () => number, advance: (ms: number) => void } {
   let t = start
@@ -21,14 +21,14 @@ function conn (peerId: string, overrides: Partial<OpenedConnection> = {}): Opene
   }
 }
 
-function invariant (t: PeerTracker): number {
+function invariant (t: PeerAccount): number {
   return t.totalConnects() - t.totalDisconnects() - t.connectedPeers
 }
 
-describe('PeerTracker', () => {
+describe('PeerAccount', () => {
   it('counts one session per peer however many connections it has', () => {
     const clock = fakeClock()
-    const t = new PeerTracker(clock)
+    const t = new PeerAccount(clock)
     const a1 = conn('A')
     const a2 = conn('A', { direction: 'outbound', muxer: 'mplex' })
     expect(t.connectionOpened(a1)?.peerId).toBe('A')
@@ -52,7 +52,7 @@ describe('PeerTracker', () => {
 
   it('treats a redial after the last close as a new session with its own direction', () => {
     const clock = fakeClock()
-    const t = new PeerTracker(clock)
+    const t = new PeerAccount(clock)
     const first = conn('A', { direction: 'inbound' })
     t.connectionOpened(first)
     clock.advance(3000)
@@ -68,7 +68,7 @@ describe('PeerTracker', () => {
   })
 
   it('ignores a close for an unknown connection and a repeated open or close', () => {
-    const t = new PeerTracker(fakeClock())
+    const t = new PeerAccount(fakeClock())
     expect(t.connectionClosed('never-opened')).toBeUndefined()
     const a = conn('A')
     t.connectionOpened(a)
@@ -84,7 +84,7 @@ describe('PeerTracker', () => {
 
   it('closes connections in any order: the session ends with the last one', () => {
     const clock = fakeClock()
-    const t = new PeerTracker(clock)
+    const t = new PeerAccount(clock)
     const cs = [conn('A'), conn('A'), conn('A')]
     for (const c of cs) t.connectionOpened(c)
     clock.advance(60_000)
@@ -96,7 +96,7 @@ describe('PeerTracker', () => {
 
   it('orders sessions oldest first, and a returning peer moves to the back', () => {
     const clock = fakeClock()
-    const t = new PeerTracker(clock)
+    const t = new PeerAccount(clock)
     const a = conn('A')
     t.connectionOpened(a); clock.advance(1)
     t.connectionOpened(conn('B')); clock.advance(1)
@@ -107,7 +107,7 @@ describe('PeerTracker', () => {
   })
 
   it('counts connections per label combination; open = opened - closed', () => {
-    const t = new PeerTracker(fakeClock(), [{ direction: 'outbound', transport: 'tcp', encryption: 'noise', muxer: 'mplex' }])
+    const t = new PeerAccount(fakeClock(), [{ direction: 'outbound', transport: 'tcp', encryption: 'noise', muxer: 'mplex' }])
     const a = conn('A', { muxer: 'yamux' })
     t.connectionOpened(a)
     t.connectionOpened(conn('B', { muxer: 'yamux' }))
@@ -121,7 +121,7 @@ describe('PeerTracker', () => {
 
   it('puts finished sessions in the histogram of the direction that opened them', () => {
     const clock = fakeClock()
-    const t = new PeerTracker(clock)
+    const t = new PeerAccount(clock)
     const durations = [0.5, 1, 4, 3600, 700_000]
     for (const seconds of durations) {
       const c = conn(`P${seconds}`, { direction: 'outbound' })
@@ -141,7 +141,7 @@ describe('PeerTracker', () => {
   })
 
   it('records identify results for connected peers only', () => {
-    const t = new PeerTracker(fakeClock())
+    const t = new PeerAccount(fakeClock())
     t.peerIdentified('ghost', 'kubo/0.30.0', ['/ipfs/id/1.0.0'])
     t.connectionOpened(conn('A'))
     t.peerIdentified('A', 'lighthouse/v5.1.0', ['/ipfs/ping/1.0.0'])
@@ -151,7 +151,7 @@ describe('PeerTracker', () => {
 
   it('keeps connects - disconnects == connected through a long random run', () => {
     const clock = fakeClock()
-    const t = new PeerTracker(clock)
+    const t = new PeerAccount(clock)
     let seed = 42
     const random = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 }
     const open: string[] = []

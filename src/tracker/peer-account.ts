@@ -71,7 +71,7 @@ export interface ConnectionCounts {
  * session. Events that do not fit (a close for an unknown connection, a repeated open)
  * are ignored, so the counts can never go negative or double.
  */
-export class PeerTracker {
+export class PeerAccount {
   private readonly clock: Clock
   /** Connected peers in session-start order (Map keeps insertion order): oldest first. */
   private readonly sessions = new Map<string, PeerSession>()
