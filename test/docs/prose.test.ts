@@ -1,0 +1,113 @@
+/**
+ * Numbers the pages state in prose, read from the page and compared with the constant in the
+ * code that makes them true: change one without the other and this fails.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { AGENT_SCAN_CHARS } from '../../src/insight/agent-family.js'
+import { MAX_TRACKED_VERSIONS } from '../../src/insight/agent-versions.js'
+import { PRUNE_GRACE_MS } from '../../src/insight/close-reasons.js'
+import { DEFAULT_INSIGHT_OPTIONS } from '../../src/insight/peer-insight.js'
+import { SEEN_FILTER_BITS, SEEN_FILTER_HASHES } from '../../src/insight/seen-peers.js'
+import { DEFAULT_SWEEP_BATCH, MAX_SWEEP_INTERVAL_MS } from '../../src/service/peer-store-sweeper.js'
+import { DEFAULT_MAX_BODY_BYTES } from '../../src/sources/http-source.js'
+import { MAX_ENTRIES } from '../../src/sources/response-shape.js'
+import { SEEN_CHUNK_WORDS, maxPeerBytes } from '../../src/storage/history-codec.js'
+import { DEFAULT_REDIAL_OPTIONS } from '../../src/storage/redial-planner.js'
+import { MAX_AGENT_LENGTH, MAX_PROTOCOLS, MAX_PROTOCOL_LENGTH } from '../../src/tracker/sanitize.js'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+/** A page with its prose on one line (wrapped lines joined), so a sentence matches whole. */
+const page = (path: string): string => readFileSync(join(ROOT, path), 'utf8').replace(/\s*\n\s*/g, ' ')
+const num = (s: string | undefined): number => Number((s ?? 'NaN').replace(/,/g, ''))
+
+/** The numbers a pattern captures on a page; fails when the sentence is gone. */
+function stated (path: string, pattern: RegExp): number[] {
+  const m = page(path).match(pattern)
+  expect(m, `${path} no longer says ${String(pattern)}`).not.toBeNull()
+  return (m as RegExpMatchArray).slice(1).map(num)
+}
+
+describe('numbers in the prose of docs/storage.md', () => {
+  it('the per-peer bound is maxPeerBytes: its formula and its value with the defaults', () => {
+    const [fixed, perSession, perStart] = stated('docs/storage.md', /([\d,]+) \+ (\d+) × K \+ (\d+) × F bytes/)
+    expect(fixed).toBe(maxPeerBytes(0, 0))
+    expect(perSession).toBe(maxPeerBytes(1, 0) - maxPeerBytes(0, 0))
+    expect(perStart).toBe(maxPeerBytes(0, 1) - maxPeerBytes(0, 0))
+    const [k, f, bytes] = stated('docs/storage.md', /K = (\d+), F = (\d+)\) that is at most ([\d,]+) bytes a peer/)
+    expect(bytes).toBe(maxPeerBytes(k as number, f as number))
+  })
+
+  it('the redial after a restart: dials a second, at once, first backoff, attempts', () => {
+    const [perSecond, atOnce] = stated('docs/storage.md', /at most (\d+) dials a second, (\d+) at once/)
+    expect(perSecond).toBe(DEFAULT_REDIAL_OPTIONS.dialsPerSecond)
+    expect(atOnce).toBe(DEFAULT_REDIAL_OPTIONS.maxInFlight)
+    const [first, second, third, attempts] = stated('docs/storage.md', /retried after (\d+) s, (\d+) s, (\d+) s \(±20 %\) and given up after (\d+) failed attempts/)
+    expect(first).toBe(DEFAULT_REDIAL_OPTIONS.minBackoffMs / 1000)
+    expect([second, third]).toEqual([first as number * 2, first as number * 4])
+    expect(attempts).toBe(DEFAULT_REDIAL_OPTIONS.maxAttempts)
+  })
+
+  it('the Bloom filter: 1 MiB in 256-byte chunks, 4,096 of them', () => {
+    const [mib, chunkBytes] = stated('docs/storage.md', /Bloom filter of peers seen \((\d+) MiB, in (\d+)-byte chunks/)
+    expect(SEEN_FILTER_BITS / 8).toBe((mib as number) * 1024 * 1024)
+    expect(SEEN_CHUNK_WORDS * 4).toBe(chunkBytes)
+    const [chunks] = stated('docs/storage.md', /1 MiB of bits in ([\d,]+) chunks/)
+    expect(chunks).toBe(SEEN_FILTER_BITS / 8 / (SEEN_CHUNK_WORDS * 4))
+  })
+})
+
+describe('numbers in the prose of docs/security.md, docs/limits.md and docs/sources.md', () => {
+  it('the caps on identify strings', () => {
+    const [agent, protocols, protocolLength] = stated('docs/security.md', /keeps at most (\d+) characters of agent string and (\d+) protocol ids of at most (\d+) characters/)
+    expect([agent, protocols, protocolLength]).toEqual([MAX_AGENT_LENGTH, MAX_PROTOCOLS, MAX_PROTOCOL_LENGTH])
+  })
+
+  it('the peer store sweep: every 10 min, a pause every 256 records', () => {
+    const [minutes, batch] = stated('docs/security.md', /reads the whole store every (\d+) min .*?pausing for the event loop every (\d+) records/)
+    expect(minutes).toBe(MAX_SWEEP_INTERVAL_MS / 60_000)
+    expect(batch).toBe(DEFAULT_SWEEP_BATCH)
+  })
+
+  it('the seen-peers estimate stays under 1 % false positives up to the number docs/limits.md gives', () => {
+    const [percent, peers] = stated('docs/limits.md', /under (\d+)% false positives up to about ([\d,]+) distinct peers/)
+    const falsePositive = (n: number): number => (1 - Math.exp(-SEEN_FILTER_HASHES * n / SEEN_FILTER_BITS)) ** SEEN_FILTER_HASHES
+    expect(falsePositive(peers as number)).toBeLessThan((percent as number) / 100)
+    expect(falsePositive((peers as number) * 1.1)).toBeGreaterThan((percent as number) / 100 * 0.9) // "about": not a far lower number
+  })
+
+  it('a polling source gives up on a body over 32 MiB and more than 100,000 entries', () => {
+    for (const [path, pattern] of [
+      ['docs/limits.md', /a body over (\d+) MiB, more than ([\d,]+) entries/],
+      ['docs/sources.md', /a body over (\d+) MiB \(.*?\) or a list of over ([\d,]+) entries/]
+    ] as const) {
+      const [mib, entries] = stated(path, pattern)
+      expect(DEFAULT_MAX_BODY_BYTES, path).toBe((mib as number) * 1024 * 1024)
+      expect(MAX_ENTRIES, path).toBe(entries)
+    }
+    const [mib] = stated('docs/metrics.md', /`too_large` \(a body over (\d+) MiB\)/)
+    expect(DEFAULT_MAX_BODY_BYTES).toBe((mib as number) * 1024 * 1024)
+  })
+})
+
+describe('numbers in the prose of docs/metrics.md', () => {
+  it('agents: the first 128 characters, 32 tracked versions, the top 5 exported', () => {
+    const [chars, tracked] = stated('docs/metrics.md', /from the first (\d+) characters\. Each family tracks at most (\d+) distinct versions/)
+    expect([chars, tracked]).toEqual([AGENT_SCAN_CHARS, MAX_TRACKED_VERSIONS])
+    const [top] = stated('docs/metrics.md', /Per family the (\d+) versions with the most connected peers are exported/)
+    expect(top).toBe(DEFAULT_INSIGHT_OPTIONS.topVersions)
+  })
+
+  it('a local close waits up to 2 s for a prune (also docs/limits.md)', () => {
+    expect(stated('docs/metrics.md', /a local close waits up to (\d+) s for a prune/)).toEqual([PRUNE_GRACE_MS / 1000])
+    expect(stated('docs/limits.md', /counted up to (\d+) s after the close/)).toEqual([PRUNE_GRACE_MS / 1000])
+  })
+
+  it('the Bloom filter: 2^23 bits, 7 hashes', () => {
+    const [base, exponent, hashes] = stated('docs/metrics.md', /\((\d+)\^(\d+) bits, (\d+) hashes/)
+    expect((base as number) ** (exponent as number)).toBe(SEEN_FILTER_BITS)
+    expect(hashes).toBe(SEEN_FILTER_HASHES)
+  })
+})
