@@ -111,3 +111,46 @@ describe('numbers in the prose of docs/metrics.md', () => {
     expect(hashes).toBe(SEEN_FILTER_HASHES)
   })
 })
+
+describe('versions the pages say were tested', () => {
+  const locked = (name: string): string => {
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> }
+    return lock.packages[`node_modules/${name}`]?.version ?? 'not in package-lock.json'
+  }
+  /** A version a page writes (major.minor or full) is the locked one's prefix. */
+  const matches = (written: string | undefined, actual: string): boolean => written !== undefined && (actual === written || actual.startsWith(`${written}.`))
+
+  it('README.md: libp2p, Helia, prom-client and @grafana/schema are the locked versions; Lodestar the one the install script pins', () => {
+    const readme = page('README.md')
+    for (const [pattern, name] of [
+      [/libp2p (\d[\d.]*);/, 'libp2p'],
+      [/Helia (\d[\d.]*) on Node/, 'helia'],
+      [/prom-client (\d[\d.]*);/, 'prom-client'],
+      [/`@grafana\/schema` (\d[\d.]*)/, '@grafana/schema']
+    ] as const) {
+      const written = readme.match(pattern)?.[1]
+      expect(matches(written, locked(name)), `README.md says ${name} ${String(written)}, the lock has ${locked(name)}`).toBe(true)
+    }
+    const pinned = readFileSync(join(ROOT, 'test/support/lodestar/install.sh'), 'utf8').match(/^VERSION=(\S+)$/m)?.[1]
+    for (const path of ['README.md', 'docs/sources.md', 'docs/limits.md', 'docs/development.md']) {
+      const written = [...page(path).matchAll(/Lodestar \(?(\d+\.\d+\.\d+)/g)].map(m => m[1])
+      expect(written.length, path).toBeGreaterThan(0)
+      expect(new Set(written), path).toEqual(new Set([pinned]))
+    }
+  })
+
+  it('docs/limits.md: the QUIC transport is the locked version', () => {
+    const written = page('docs/limits.md').match(/`@chainsafe\/libp2p-quic` (\d[\d.]*)/)?.[1]
+    expect(matches(written, locked('@chainsafe/libp2p-quic'))).toBe(true)
+  })
+
+  it('README.md: the compose file pins Prometheus 3.x and Alertmanager 0.33; the image runs Node 24', () => {
+    const readme = page('README.md')
+    const compose = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')
+    const [, prometheusMajor, alertmanager] = readme.match(/the compose file pins Prometheus (\d+)\.x and Alertmanager (\d+\.\d+)/) ?? []
+    expect(compose).toMatch(new RegExp(`image: prom/prometheus:v${String(prometheusMajor)}\\.`))
+    expect(compose).toMatch(new RegExp(`image: prom/alertmanager:v${String(alertmanager).replace('.', '\\.')}\\.`))
+    const [, nodeMajor] = readme.match(/Node (\d+) is the Docker\s+image's/) ?? []
+    expect(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).toMatch(new RegExp(`^ARG NODE_IMAGE=node:${String(nodeMajor)}\\.`, 'm'))
+  })
+})
