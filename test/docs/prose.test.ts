@@ -10,7 +10,9 @@ import { AGENT_SCAN_CHARS } from '../../src/insight/agent-family.js'
 import { MAX_TRACKED_VERSIONS } from '../../src/insight/agent-versions.js'
 import { PRUNE_GRACE_MS } from '../../src/insight/close-reasons.js'
 import { DEFAULT_INSIGHT_OPTIONS } from '../../src/insight/peer-insight.js'
+import { MAX_PEERS_LIMIT, PEER_SORTS } from '../../src/http/api.js'
 import { SEEN_FILTER_BITS, SEEN_FILTER_HASHES } from '../../src/insight/seen-peers.js'
+import { DEFAULT_PEER_EVENT_LOG_MAX_PER_WINDOW, DEFAULT_PEER_EVENT_LOG_WINDOW_MS } from '../../src/service/peer-event-log.js'
 import { DEFAULT_SWEEP_BATCH, MAX_SWEEP_INTERVAL_MS } from '../../src/service/peer-store-sweeper.js'
 import { DEFAULT_MAX_BODY_BYTES } from '../../src/sources/http-source.js'
 import { MAX_ENTRIES } from '../../src/sources/response-shape.js'
@@ -152,5 +154,22 @@ describe('versions the pages say were tested', () => {
     expect(compose).toMatch(new RegExp(`image: prom/alertmanager:v${String(alertmanager).replace('.', '\\.')}\\.`))
     const [, nodeMajor] = readme.match(/Node (\d+) is the Docker\s+image's/) ?? []
     expect(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).toMatch(new RegExp(`^ARG NODE_IMAGE=node:${String(nodeMajor)}\\.`, 'm'))
+  })
+})
+
+describe('numbers in the prose of docs/logs.md and docs/http-api.md', () => {
+  it('connect and disconnect lines: the first 20 in a window of 10 s at info', () => {
+    const [lines, seconds] = stated('docs/logs.md', /the first (\d+) in a window of (\d+) s are logged at info/)
+    expect(lines).toBe(DEFAULT_PEER_EVENT_LOG_MAX_PER_WINDOW)
+    expect(seconds).toBe(DEFAULT_PEER_EVENT_LOG_WINDOW_MS / 1000)
+  })
+
+  it('/api/v1/peers: the sorts and the limit\'s range', () => {
+    const text = page('docs/http-api.md')
+    const sorts = text.match(/`sort` is (.*?); `limit`/)?.[1] ?? ''
+    expect([...sorts.matchAll(/`(\w+)` \(/g)].map(m => m[1]).sort()).toEqual([...PEER_SORTS].sort())
+    const [low, high] = stated('docs/http-api.md', /`limit` is (\d+)-(\d+)\./)
+    expect([low, high]).toEqual([1, MAX_PEERS_LIMIT])
+    expect(text).toContain(`{"error":"limit: must be a whole number from 1 to ${MAX_PEERS_LIMIT}"}`)
   })
 })
