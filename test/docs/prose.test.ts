@@ -11,6 +11,8 @@ import { MAX_TRACKED_VERSIONS } from '../../src/insight/agent-versions.js'
 import { PRUNE_GRACE_MS } from '../../src/insight/close-reasons.js'
 import { DEFAULT_INSIGHT_OPTIONS } from '../../src/insight/peer-insight.js'
 import { MAX_PEERS_LIMIT, PEER_SORTS } from '../../src/http/api.js'
+import { DEFAULT_HISTORY_CAPACITY, DEFAULT_SAMPLE_INTERVAL_MS } from '../../src/http/peer-view/peer-count-history.js'
+import { DEFAULT_TABLE_LIMIT } from '../../src/http/peer-view/views.js'
 import { SEEN_FILTER_BITS, SEEN_FILTER_HASHES } from '../../src/insight/seen-peers.js'
 import { DEFAULT_PEER_EVENT_LOG_MAX_PER_WINDOW, DEFAULT_PEER_EVENT_LOG_WINDOW_MS } from '../../src/service/peer-event-log.js'
 import { DEFAULT_SWEEP_BATCH, MAX_SWEEP_INTERVAL_MS } from '../../src/service/peer-store-sweeper.js'
@@ -171,5 +173,18 @@ describe('numbers in the prose of docs/logs.md and docs/http-api.md', () => {
     const [low, high] = stated('docs/http-api.md', /`limit` is (\d+)-(\d+)\./)
     expect([low, high]).toEqual([1, MAX_PEERS_LIMIT])
     expect(text).toContain(`{"error":"limit: must be a whole number from 1 to ${MAX_PEERS_LIMIT}"}`)
+  })
+})
+
+describe('numbers in the prose of docs/peer-view.md', () => {
+  it('the last hour: a sample every 5 s, 720 of them (23 KiB); the table 50 rows a page', () => {
+    const [seconds, samples] = stated('docs/peer-view.md', /the count sampled every (\d+) s, kept in memory \((\d+) samples/)
+    expect(seconds).toBe(DEFAULT_SAMPLE_INTERVAL_MS / 1000)
+    expect(samples).toBe(DEFAULT_HISTORY_CAPACITY)
+    expect((seconds as number) * (samples as number)).toBe(3600) // "last hour"
+    const [capacity, columns, kib] = stated('docs/peer-view.md', /The history costs (\d+) × (\d+) numbers \((\d+) KiB\)/)
+    expect(capacity).toBe(DEFAULT_HISTORY_CAPACITY)
+    expect(kib).toBe(Math.round((capacity as number) * (columns as number) * 8 / 1024))
+    expect(stated('docs/peer-view.md', /page through (\d+) at a time/)).toEqual([DEFAULT_TABLE_LIMIT])
   })
 })
