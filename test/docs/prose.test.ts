@@ -188,3 +188,23 @@ describe('numbers in the prose of docs/peer-view.md', () => {
     expect(stated('docs/peer-view.md', /page through (\d+) at a time/)).toEqual([DEFAULT_TABLE_LIMIT])
   })
 })
+
+describe('numbers in the prose of docs/monitoring.md', () => {
+  const file = (path: string): string => readFileSync(join(ROOT, path), 'utf8')
+
+  it('Grafana loads dashboard changes within 30 s; the demo target appears within 30 s; Prometheus keeps 30 days', () => {
+    const [grafana] = stated('docs/monitoring.md', /Grafana loads changes within (\d+) s/)
+    expect(file('grafana/provisioning/dashboards/provider.yml')).toMatch(new RegExp(`^\\s*updateIntervalSeconds: ${String(grafana)}$`, 'm'))
+    const [demo] = stated('docs/monitoring.md', /`tracker-demo:9089`, appears within (\d+) s/)
+    expect(file('prometheus.yml')).toMatch(new RegExp(`- files: \\["prometheus/demo-targets/\\*\\.yml"\\]\\s*\\n\\s*refresh_interval: ${String(demo)}s`))
+    const [days, flagDays] = stated('docs/monitoring.md', /Prometheus keeps (\d+) days here \(`--storage\.tsdb\.retention\.time=(\d+)d`\)/)
+    expect(flagDays).toBe(days)
+    expect(file('docker-compose.yml')).toContain(`--storage.tsdb.retention.time=${String(days)}d`)
+  })
+
+  it('the image\'s health check counts 200, 401 and 429 as healthy', () => {
+    expect(page('docs/monitoring.md')).toMatch(/counts 200, 401 and 429 as healthy/)
+    const healthcheck = file('Dockerfile').split('HEALTHCHECK')[1] ?? ''
+    expect(healthcheck).toMatch(/r\.ok \|\| r\.status === 401 \|\| r\.status === 429 \? 0 : 1/)
+  })
+})
