@@ -208,3 +208,18 @@ describe('numbers in the prose of docs/monitoring.md', () => {
     expect(healthcheck).toMatch(/r\.ok \|\| r\.status === 401 \|\| r\.status === 429 \? 0 : 1/)
   })
 })
+
+describe('figures in docs/fleet.md', () => {
+  it('the resources quoted from B4 on a quiet machine are that table\'s figures', () => {
+    const bench = readFileSync(join(ROOT, 'BENCHMARKS.md'), 'utf8')
+    const quiet = bench.slice(bench.indexOf('## The tracker\'s cost on a quiet machine'), bench.indexOf('## Where the tracker\'s cost goes'))
+    const row = (measure: string): string => quiet.split('\n').find(l => l.startsWith(`| ${measure} |`))?.split('|')[2]?.trim() ?? `no row "${measure}"`
+    const [hold, holdMax, connect, connectMax, rss, rssMax] = page('docs/fleet.md')
+      .match(/([\d.]+)% of a core while holding them \(at most ([\d.]+)%\), ([\d.]+) s of CPU to connect them \(at most ([\d.]+) s\), (\d+) MiB resident \(at most (\d+)\)/)?.slice(1) ?? []
+    /** "median (min-max)" in the table: the page's median and maximum. */
+    const medianAndMax = (cell: string): string[] => cell.match(/^([\d.]+) \([\d.]+-([\d.]+)\)/)?.slice(1) ?? [cell]
+    expect(medianAndMax(row('CPU hold'))).toEqual([hold, holdMax])
+    expect(medianAndMax(row('CPU connect'))).toEqual([connect, connectMax])
+    expect(medianAndMax(row('RSS, median over the hold'))).toEqual([rss, rssMax])
+  })
+})
