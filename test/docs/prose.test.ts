@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { readYaml } from '../support/stack/yaml.js'
 import { AGENT_SCAN_CHARS } from '../../src/insight/agent-family.js'
 import { MAX_TRACKED_VERSIONS } from '../../src/insight/agent-versions.js'
 import { PRUNE_GRACE_MS } from '../../src/insight/close-reasons.js'
@@ -221,5 +222,29 @@ describe('figures in docs/fleet.md', () => {
     expect(medianAndMax(row('CPU hold'))).toEqual([hold, holdMax])
     expect(medianAndMax(row('CPU connect'))).toEqual([connect, connectMax])
     expect(medianAndMax(row('RSS, median over the hold'))).toEqual([rss, rssMax])
+  })
+})
+
+describe('docs/alerts.md: each runbook\'s "for N minutes (severity)"', () => {
+  it('is a rule of that name in rules/alerts.yml with that for: and that severity', async () => {
+    const file = await readYaml(join(ROOT, 'rules/alerts.yml')) as { groups: Array<{ rules: Array<{ alert?: string, for?: string, labels?: { severity?: string } }> }> }
+    const rules = file.groups.flatMap(g => g.rules).filter(r => r.alert !== undefined)
+    const text = readFileSync(join(ROOT, 'docs/alerts.md'), 'utf8')
+    const sections = text.split(/\n(?=## )/).filter(s => s.startsWith('## LibP2PTracker'))
+    expect(sections.length).toBe(new Set(rules.map(r => r.alert)).size)
+    let checked = 0
+    for (const section of sections) {
+      const name = section.slice(3, section.indexOf('\n')).trim()
+      const means = (section.match(/\*\*Means:\*\*([\s\S]*?)\n\n/)?.[1] ?? '').replace(/\s+/g, ' ')
+        .replace(/running for (\d+|an) (minute|hour)s?/g, 'running') // the start-up guard, not the rule's for:
+      const ofName = rules.filter(r => r.alert === name).map(r => `${r.for ?? '0s'} ${r.labels?.severity ?? ''}`)
+      // The last "for N minutes" before a "(severity" is the alert's own for:.
+      for (const m of means.matchAll(/for (\d+) (minute|hour)s?(?:(?!for \d)[^()])*\((critical|warning|info)/g)) {
+        const stated = `${m[1] as string}${m[2] === 'hour' ? 'h' : 'm'} ${m[3] as string}`
+        expect(ofName, `${name}: docs/alerts.md says ${stated}`).toContain(stated)
+        checked++
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(20)
   })
 })
