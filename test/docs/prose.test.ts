@@ -248,3 +248,12 @@ describe('docs/alerts.md: each runbook\'s "for N minutes (severity)"', () => {
     expect(checked).toBeGreaterThanOrEqual(20)
   })
 })
+
+describe('the peer store\'s size per record', () => {
+  it('docs/limits.md and docs/security.md quote the Soak section of BENCHMARKS.md', () => {
+    const bench = readFileSync(join(ROOT, 'BENCHMARKS.md'), 'utf8').replace(/\s*\n\s*/g, ' ')
+    const measured = num(bench.match(/keeps a record for every peer ID it has seen \(about ([\d.]+) KiB each/)?.[1])
+    expect(stated('docs/security.md', /by about ([\d.]+) KiB per new peer ID/)).toEqual([measured])
+    expect(stated('docs/limits.md', /holds about ([\d.]+) KiB per peer ID/)).toEqual([Math.round(measured)])
+  })
+})
