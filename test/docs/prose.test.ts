@@ -14,6 +14,14 @@ import { DEFAULT_INSIGHT_OPTIONS } from '../../src/insight/peer-insight.js'
 import { MAX_PEERS_LIMIT, PEER_SORTS } from '../../src/http/api.js'
 import { DEFAULT_HISTORY_CAPACITY, DEFAULT_SAMPLE_INTERVAL_MS } from '../../src/http/peer-view/peer-count-history.js'
 import { DEFAULT_TABLE_LIMIT } from '../../src/http/peer-view/views.js'
+import { IP_VERSIONS } from '../../src/insight/address-family.js'
+import { CLOSE_REASONS as CLOSE_REASON_VALUES } from '../../src/insight/close-reasons.js'
+import { DIAL_ERROR_REASONS, DIAL_OUTCOMES } from '../../src/insight/dial-errors.js'
+import { AGENT_FAMILIES } from '../../src/insight/agent-family.js'
+import { RTT_BUCKETS_SECONDS } from '../../src/insight/peer-insight.js'
+import { PROTOCOL_CLASSES } from '../../src/insight/protocols.js'
+import { INSIGHT_METRICS } from '../../src/metrics/definitions.js'
+import { STABLE_AGES } from '../../src/metrics/insight-collector.js'
 import { SEEN_FILTER_BITS, SEEN_FILTER_HASHES } from '../../src/insight/seen-peers.js'
 import { DEFAULT_PEER_EVENT_LOG_MAX_PER_WINDOW, DEFAULT_PEER_EVENT_LOG_WINDOW_MS } from '../../src/service/peer-event-log.js'
 import { DEFAULT_SWEEP_BATCH, MAX_SWEEP_INTERVAL_MS } from '../../src/service/peer-store-sweeper.js'
@@ -255,5 +263,23 @@ describe('the peer store\'s size per record', () => {
     const measured = num(bench.match(/keeps a record for every peer ID it has seen \(about ([\d.]+) KiB each/)?.[1])
     expect(stated('docs/security.md', /by about ([\d.]+) KiB per new peer ID/)).toEqual([measured])
     expect(stated('docs/limits.md', /holds about ([\d.]+) KiB per peer ID/)).toEqual([Math.round(measured)])
+  })
+})
+
+type Fourteen = [number, number, number, number, number, number, number, number, number, number, number, number, number, number]
+
+describe('docs/metrics.md: the series bound of peer insight', () => {
+  it('counts each table as the code has it, and the sum is under the bound it states', () => {
+    const [families, top, otherPlus, extra, protocols, ipVersions, outcomes, reasons, closes, rttFamilies, rttLines, stable, singles, bound] =
+      stated('docs/metrics.md', /Series bound: (\d+) families × \((\d+) \+ (\d+)\) \+ (\d+) agent series, (\d+) protocol, (\d+) ip_version, (\d+) \+ (\d+) dial, (\d+) close, (\d+) × (\d+) RTT histogram lines, (\d+) stable, (\d+) single gauges and counters: under (\d+) lines/) as Fourteen
+    expect(families).toBe(AGENT_FAMILIES.length - 2) // unknown and other have no versions
+    expect(top).toBe(DEFAULT_INSIGHT_OPTIONS.topVersions)
+    expect([otherPlus, extra]).toEqual([1, 2])
+    expect([protocols, ipVersions, outcomes, reasons, closes]).toEqual([PROTOCOL_CLASSES.length, IP_VERSIONS.length, DIAL_OUTCOMES.length, DIAL_ERROR_REASONS.length, CLOSE_REASON_VALUES.length])
+    expect([rttFamilies, rttLines]).toEqual([AGENT_FAMILIES.length, RTT_BUCKETS_SECONDS.length + 1 + 2]) // buckets, +Inf, _sum, _count
+    expect(stable).toBe(STABLE_AGES.length)
+    expect(singles).toBe(Object.keys(INSIGHT_METRICS).length - 8) // the eight above have labels
+    const total = families * (top + otherPlus) + extra + protocols + ipVersions + outcomes + reasons + closes + rttFamilies * rttLines + stable + singles
+    expect(total).toBeLessThan(bound)
   })
 })
