@@ -22,6 +22,7 @@ import { RTT_BUCKETS_SECONDS } from '../../src/insight/peer-insight.js'
 import { PROTOCOL_CLASSES } from '../../src/insight/protocols.js'
 import { INSIGHT_METRICS } from '../../src/metrics/definitions.js'
 import { STABLE_AGES } from '../../src/metrics/insight-collector.js'
+import { DIRECTIONS, ENCRYPTIONS, MUXERS, TRANSPORTS } from '../../src/tracker/connection-labels.js'
 import { SEEN_FILTER_BITS, SEEN_FILTER_HASHES } from '../../src/insight/seen-peers.js'
 import { DEFAULT_PEER_EVENT_LOG_MAX_PER_WINDOW, DEFAULT_PEER_EVENT_LOG_WINDOW_MS } from '../../src/service/peer-event-log.js'
 import { DEFAULT_SWEEP_BATCH, MAX_SWEEP_INTERVAL_MS } from '../../src/service/peer-store-sweeper.js'
@@ -281,5 +282,35 @@ describe('docs/metrics.md: the series bound of peer insight', () => {
     expect(singles).toBe(Object.keys(INSIGHT_METRICS).length - 8) // the eight above have labels
     const total = families * (top + otherPlus) + extra + protocols + ipVersions + outcomes + reasons + closes + rttFamilies * rttLines + stable + singles
     expect(total).toBeLessThan(bound)
+  })
+})
+
+describe('docs/metrics.md: the label values it lists', () => {
+  /** The words of a prose list: links made text, parenthesised asides dropped, backticks gone. */
+  const listed = (text: string): string[] => {
+    let plain = text.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+    while (/\([^()]*\)/.test(plain)) plain = plain.replace(/\s*\([^()]*\)/g, '')
+    return plain.replace(/`/g, '').split(/,\s*|\s+or\s+/).map(w => w.trim()).filter(w => w !== '')
+  }
+  const metrics = page('docs/metrics.md')
+  const between = (start: string, end: string): string => {
+    const from = metrics.indexOf(start)
+    expect(from, start).toBeGreaterThanOrEqual(0)
+    return metrics.slice(from + start.length, metrics.indexOf(end, from + start.length))
+  }
+
+  it('direction, transport, encryption and muxer are the tables of src/tracker/connection-labels.ts', () => {
+    expect(listed(between('`direction` is ', ';'))).toEqual([...DIRECTIONS])
+    expect(listed(between('`transport` one of ', ';'))).toEqual([...TRANSPORTS])
+    expect([...listed(between('`encryption` one of ', ';')), 'unknown'].sort()).toEqual([...ENCRYPTIONS].sort())
+    expect(between('`muxer` one of ', '.')).toContain('(both `unknown` with a')
+    expect([...listed(between('`muxer` one of ', '.')), 'unknown'].sort()).toEqual([...MUXERS].sort())
+  })
+
+  it('agent families, protocol classes, dial error reasons and close reasons are the code\'s', () => {
+    expect(listed(between('`agent` is one of ', ';'))).toEqual([...AGENT_FAMILIES])
+    expect([...listed(between('at least one protocol of each class: ', ';')), 'other']).toEqual([...PROTOCOL_CLASSES])
+    expect(listed(between('Failed dials by class: ', '. |'))).toEqual([...DIAL_ERROR_REASONS])
+    expect(listed(between('Closed connections by cause: ', '. |'))).toEqual([...CLOSE_REASON_VALUES])
   })
 })
