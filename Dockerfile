@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 #
-# libp2p-peer-tracker image: build with the dev dependencies, run with the production
-# ones only, as the unprivileged `node` user.
+# libp2p-peer-tracker image: the CLI (the package in packages/cli, whose dependencies npm's
+# workspace installs). Build with the dev dependencies, run with the production ones only, as
+# the unprivileged `node` user.
 #
 #   docker build --build-arg REVISION=$(git rev-parse --short HEAD) -t libp2p-peer-tracker .
 #   docker run -p 9089:9089 -p 4001:4001 -p 4001:4001/udp -p 4002:4002/udp -v tracker-data:/data libp2p-peer-tracker
@@ -13,11 +14,14 @@ ARG NODE_IMAGE=node:24.20.0-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/cli/package.json ./packages/cli/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
+# The workspace's link to packages/cli goes: the image runs the CLI from dist/, not as a package.
 RUN npm run build \
- && npm prune --omit=dev --no-audit --no-fund
+ && npm prune --omit=dev --no-audit --no-fund \
+ && rm node_modules/libp2p-peer-tracker-cli
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \

@@ -4,10 +4,10 @@
  * only what the build needs. compose.test.ts checks the services built from it, and
  * tracker-services.test.ts runs the demo service as its container would.
  */
-import { readFile } from 'node:fs/promises'
+import { access, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { execForm, imageEnvironment } from '../support/stack/dockerfile.js'
+import { dockerfileInstructions, execForm, imageEnvironment } from '../support/stack/dockerfile.js'
 import { PATHS, REPO_ROOT } from '../support/stack/paths.js'
 
 describe('Dockerfile', () => {
@@ -37,5 +37,14 @@ describe('Dockerfile', () => {
     const dockerignore = await readFile(join(REPO_ROOT, '.dockerignore'), 'utf8')
     expect(dockerignore).toMatch(/^\*$/m)
     expect(dockerignore).toMatch(/^!src\/$/m)
+    // Every file the build copies from the context is let in, and exists: the CLI's workspace
+    // manifest among them, without which `npm ci` cannot install the CLI's dependencies.
+    const letIn = dockerignore.split('\n').filter(l => l.startsWith('!')).map(l => l.slice(1).replace(/\/$/, ''))
+    const copied = dockerfileInstructions(dockerfile).filter(i => i.keyword === 'COPY' && !i.args.includes('--from')).flatMap(i => i.args.split(/\s+/).slice(0, -1))
+    expect(copied).toContain('packages/cli/package.json')
+    for (const source of copied) {
+      expect(letIn, source).toContain(source.replace(/\/$/, ''))
+      await access(join(REPO_ROOT, source))
+    }
   })
 })

@@ -8,6 +8,9 @@
  * tooling (src/swarm) stays apart from the tracker: within src/ only src/cli/ imports it,
  * through src/swarm/index.ts, and it reaches nothing of src/service, src/metrics, src/http
  * or src/web-security, directly or through other files.
+ * The two packages: the library's half of src/ (what src/index.ts reaches) imports nothing of the
+ * CLI's, each package.json lists exactly the packages its half imports, and the library's
+ * `files` pack exactly its half.
  * Run alone: npx vitest run test/unit/architecture.test.ts
  */
 import { readFileSync, readdirSync } from 'node:fs'
@@ -285,5 +288,79 @@ describe('the architecture of src/', () => {
     synthetic.set(file('config/values.ts'), [file('config/config-error.ts')])
     synthetic.set(file('config/config-error.ts'), [])
     expect(swarmBoundaryProblems(synthetic)).toEqual({ importedBy: [], notThroughEntry: [], reachesTracker: [] })
+  })
+})
+
+/**
+ * The two halves (docs/architecture.md): the library is the repository's root package
+ * (libp2p-peer-tracker), the CLI is packages/cli (libp2p-peer-tracker-cli), compiled from all of
+ * src/. The library's half is these folders and top-level files; everything else in src/ is the CLI's.
+ */
+const LIBRARY_DIRS = ['service', 'tracker', 'insight', 'metrics', 'runtime']
+const LIBRARY_FILES = ['index.ts', 'peer-tracker.ts', 'defaults.ts', 'errors.ts', 'version.ts'].map(f => join(SRC, f))
+const library = (file: string): boolean => under(...LIBRARY_DIRS)(file) || LIBRARY_FILES.includes(file)
+
+interface Manifest { version: string, files?: string[], dependencies?: Record<string, string>, peerDependencies?: Record<string, string> }
+const manifest = (path: string): Manifest => JSON.parse(readFileSync(join(ROOT, path), 'utf8')) as Manifest
+const libraryPackage = manifest('package.json')
+const cliPackage = manifest('packages/cli/package.json')
+
+/** The npm packages (not `node:` modules) that these files import at run time (type-only imports need no install), by package name. */
+function packagesImportedBy (files: string[]): string[] {
+  const names = files.flatMap(file => {
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true)
+    const found: string[] = []
+    const visit = (node: ts.Node): void => {
+      if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier !== undefined) {
+        const typeOnly = ts.isImportDeclaration(node) ? node.importClause?.isTypeOnly === true : node.isTypeOnly
+        if (!typeOnly) found.push((node.moduleSpecifier as ts.StringLiteral).text)
+      } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && ts.isStringLiteral(node.arguments[0] as ts.Node)) {
+        found.push((node.arguments[0] as ts.StringLiteral).text) // await import('@chainsafe/libp2p-quic')
+      }
+      ts.forEachChild(node, visit)
+    }
+    visit(source)
+    return found
+  }).filter(name => !name.startsWith('.') && !name.startsWith('node:'))
+  return [...new Set(names.map(name => name.split('/').slice(0, name.startsWith('@') ? 2 : 1).join('/')))].sort()
+}
+
+/** Whether a path of the package matches one of its `files` entries ("dist/x.*" or a folder "dist/service"). */
+const packedBy = (patterns: string[]) => (path: string): boolean => patterns.some(p => p.endsWith('.*') ? path.startsWith(p.slice(0, -1)) : path === p || path.startsWith(`${p}/`))
+
+describe('the two packages', () => {
+  it('keeps the library half to itself: src/index.ts reaches only library files, and they import nothing of the CLI half', () => {
+    const reached = reaches(graph, file => file === join(SRC, 'index.ts'), file => !library(file))
+    expect(reached).toEqual([])
+    expect(crossings(graph, library, i => !library(i))).toEqual([])
+    for (const dir of LIBRARY_DIRS) expect([...graph.keys()].filter(under(dir)).length, dir).toBeGreaterThan(0)
+    for (const file of LIBRARY_FILES) expect(graph.has(file), rel(file)).toBe(true)
+  })
+
+  it('gives the library exactly the dependencies its half imports, with libp2p as a peer', () => {
+    const imported = packagesImportedBy([...graph.keys()].filter(library))
+    expect(Object.keys(libraryPackage.peerDependencies ?? {})).toEqual(['libp2p'])
+    expect([...Object.keys(libraryPackage.dependencies ?? {}), 'libp2p'].sort()).toEqual(imported)
+    expect(Object.keys(libraryPackage.dependencies ?? {}).sort()).toEqual(['@libp2p/interface', 'prom-client'])
+  })
+
+  it('gives the CLI exactly the dependencies src/ imports (and uplot, whose files the peer view serves)', () => {
+    const imported = packagesImportedBy([...graph.keys()])
+    expect(Object.keys(cliPackage.dependencies ?? {}).sort()).toEqual([...imported, 'uplot'].sort())
+    // src/http/peer-view/routes.ts reads uplot's files with require.resolve.
+    expect(readFileSync(join(SRC, 'http/peer-view/routes.ts'), 'utf8')).toContain("require.resolve(`uplot/dist/")
+    // One version for both, and the same ranges for what both need.
+    expect(cliPackage.version).toBe(libraryPackage.version)
+    const libraryRanges = { ...libraryPackage.dependencies, ...libraryPackage.peerDependencies }
+    for (const [name, range] of Object.entries(libraryRanges)) expect(cliPackage.dependencies?.[name], name).toBe(range)
+  })
+
+  it('packs exactly the library half into the library package', () => {
+    const packed = packedBy(libraryPackage.files ?? [])
+    const distOf = (file: string): string => `dist/${relative(SRC, file).replace(/\.ts$/, '.js')}`
+    const files = [...graph.keys()]
+    expect(files.filter(library).filter(f => !packed(distOf(f))).map(rel)).toEqual([])
+    expect(files.filter(f => !library(f)).filter(f => packed(distOf(f))).map(rel)).toEqual([])
+    expect(packed('dist/index.d.ts') && packed('dist/service/peer-tracker-service.js') && !packed('dist/cli/main.js')).toBe(true)
   })
 })

@@ -1,12 +1,15 @@
 /**
- * The package as a user gets it: `npm pack`, installed into an app outside the repo with npm,
- * and used there through its public entry only (never src/). The app runs the two examples in
- * examples/ unchanged: real peers on 127.0.0.1 dial each node, and the registry the example
- * serves must show the exact counts; promtool lints the tracker's families; the example exits
- * by itself once it has stopped its node. A TypeScript consumer compiles against the packed types.
- * One packed install serves every case in this file.
+ * The library package as a user gets it: `npm pack` of the repository's root, installed into
+ * apps outside the repo with npm, and used there through its public entry only (never src/).
+ * - A plain js-libp2p app with and without it: it adds at most 3 MB and no package of the
+ *   CLI's (its server, store, logger, flags, DHT, ...): the light install of docs/library.md.
+ * - An app that runs the two examples in examples/ unchanged: real peers on 127.0.0.1 dial each
+ *   node, and the registry the example serves must show the exact counts; promtool lints the
+ *   tracker's families; the example exits by itself once it has stopped its node. A TypeScript
+ *   consumer compiles against the packed types.
+ * The CLI's own package is test/e2e/package-cli.test.ts.
  */
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,48 +17,37 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { parseExposition, samplesOf, sumOf, valueOf } from '../support/exposition.js'
 import { node22 } from '../support/node22.js'
+import { CLI_ONLY_PACKAGES, PLAIN_APP_PACKAGES, REPO, installApp, installedVersions, packLibrary } from '../support/package-apps.js'
 import { runTool, runToolOrFail, startChild } from '../support/process.js'
 import { createTestPeer } from '../support/peers.js'
 import { waitFor } from '../support/wait.js'
 import { lintFindings } from '../support/promtool.js'
 import type { Exposition } from '../support/exposition.js'
+import type { InstalledApp } from '../support/package-apps.js'
 import type { RunningChild } from '../support/process.js'
 import type { Libp2p } from '@libp2p/interface'
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url))
 const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc')
 
-/** What the app installs besides the tarball: the versions the repo itself was tested with. */
-const APP_DEPENDENCIES = [
-  'libp2p', '@libp2p/tcp', '@chainsafe/libp2p-noise', '@chainsafe/libp2p-yamux', '@libp2p/identify', '@libp2p/ping',
-  '@libp2p/interface', 'prom-client', 'helia', '@helia/libp2p', '@types/node'
-]
+/** What the examples' app installs besides the tarball: the versions the repo itself was tested with. */
+const EXAMPLE_APP_PACKAGES = [...PLAIN_APP_PACKAGES, '@libp2p/interface', 'helia', '@helia/libp2p', '@types/node']
+
+/** The most the library may add to a plain js-libp2p app (issue 22: @libp2p/prometheus-metrics adds 0.3 MB). */
+const MAX_ADDED_BYTES = 3_000_000
+
+/** Every folder and file of the CLI's half of dist/ (docs/architecture.md): none of it is in the library's package. */
+const CLI_HALF = /^dist\/(cli|config|http|p2p|sources|storage|swarm|web-security)\/|^dist\/(app|app-polling|log|report|server-close)\./
 
 let work: string
 let app: string
 let packedFiles: string[]
+let tarball: string
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'tracker-package-'))
   app = join(work, 'app')
-  // --ignore-scripts: pack the dist/ this run built (npm test builds first) instead of letting
-  // prepack rebuild it under the feet of other test files that run the CLI from dist/ meanwhile.
-  const { stdout } = await runToolOrFail('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO, timeoutMs: 60_000 })
-  const [packed] = JSON.parse(stdout) as Array<{ filename: string, files: Array<{ path: string }> }>
-  if (packed === undefined) throw new Error(`npm pack printed no package: ${stdout}`)
-  packedFiles = packed.files.map(f => f.path)
-
-  const dependencies: Record<string, string> = { 'libp2p-peer-tracker': `file:${join(work, packed.filename)}` }
-  for (const name of APP_DEPENDENCIES) {
-    const manifest = JSON.parse(await readFile(join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }
-    dependencies[name] = manifest.version
-  }
-  await mkdir(app)
-  await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'tracker-package-app', private: true, type: 'module', dependencies }, null, 2))
-  // Every dependency is in npm's cache from the repo's own install. --omit=peer leaves out the
-  // React Native packages that Helia's WebRTC transport declares as optional peers (half the
-  // install's size and time); a Node app does not load them.
-  await runToolOrFail('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--omit=peer', '--loglevel=error'], { cwd: app, timeoutMs: 240_000 })
+  ;({ tarball, files: packedFiles } = await packLibrary(work))
+  await installApp(app, { 'libp2p-peer-tracker': `file:${tarball}`, ...await installedVersions(EXAMPLE_APP_PACKAGES) })
   for (const example of await readdir(join(REPO, 'examples'))) {
     if (example.endsWith('.mjs')) await copyFile(join(REPO, 'examples', example), join(app, example))
   }
@@ -151,22 +143,44 @@ async function exerciseExample (binary: string, script: string): Promise<void> {
   expect(example.run.stdout()).toMatch(/^stopped$/m)
 }
 
-describe('the packed package installed in an app outside the repo', () => {
-  it('holds the built entry, its declarations, the CLI, the examples and the license, and nothing from src/ or test/', async () => {
-    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'LICENSE', 'README.md', 'package.json', 'examples/libp2p-node.mjs', 'examples/helia-node.mjs']) {
+describe('the library in a plain js-libp2p app', () => {
+  let plain: InstalledApp
+  let withLibrary: InstalledApp
+
+  beforeAll(async () => {
+    const versions = await installedVersions(PLAIN_APP_PACKAGES)
+    plain = await installApp(join(work, 'plain'), versions)
+    withLibrary = await installApp(join(work, 'plain-with-library'), { ...versions, 'libp2p-peer-tracker': `file:${tarball}` })
+  }, 600_000)
+
+  it('adds the library alone, at most 3 MB, and nothing of the CLI\'s', () => {
+    const added = [...withLibrary.packages].filter(name => !plain.packages.has(name))
+    // Its two dependencies (@libp2p/interface, prom-client) and its peer (libp2p) are the app's already.
+    expect(added).toEqual(['libp2p-peer-tracker'])
+    expect(withLibrary.bytes - plain.bytes).toBeGreaterThan(0)
+    expect(withLibrary.bytes - plain.bytes).toBeLessThanOrEqual(MAX_ADDED_BYTES)
+    expect(CLI_ONLY_PACKAGES.filter(name => withLibrary.packages.has(name))).toEqual([])
+  })
+})
+
+describe('the packed library installed in an app outside the repo', () => {
+  it('holds the built entry, its declarations, the examples and the license, and nothing of the CLI, src/ or test/', async () => {
+    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/service/peer-tracker-service.js', 'LICENSE', 'README.md', 'package.json', 'examples/libp2p-node.mjs', 'examples/helia-node.mjs']) {
       expect(packedFiles, file).toContain(file)
     }
-    expect(packedFiles.filter(f => f.startsWith('src/') || f.startsWith('test/'))).toEqual([])
+    expect(packedFiles.filter(f => CLI_HALF.test(f))).toEqual([])
+    expect(packedFiles.filter(f => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('packages/'))).toEqual([])
     const installed = join(app, 'node_modules', 'libp2p-peer-tracker')
     const { stdout } = await runToolOrFail(process.execPath, ['--input-type=module', '-e', `
       const entry = import.meta.resolve('libp2p-peer-tracker')
-      const { peerTracker } = await import('libp2p-peer-tracker')
-      console.log(JSON.stringify({ entry, factory: typeof peerTracker }))`], { cwd: app, timeoutMs: Infinity })
-    const { entry, factory } = JSON.parse(stdout) as { entry: string, factory: string }
+      const { peerTracker, TRACKER_DEFAULTS } = await import('libp2p-peer-tracker')
+      console.log(JSON.stringify({ entry, factory: typeof peerTracker, defaults: typeof TRACKER_DEFAULTS }))`], { cwd: app, timeoutMs: Infinity })
+    const { entry, factory, defaults } = JSON.parse(stdout) as { entry: string, factory: string, defaults: string }
     expect(fileURLToPath(entry)).toBe(join(installed, 'dist', 'index.js'))
     expect(factory).toBe('function')
-    const version = await runToolOrFail(join(app, 'node_modules', '.bin', 'libp2p-peer-tracker'), ['--version'], { cwd: app, timeoutMs: Infinity })
-    expect(version.stdout.trim()).toBe((JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string }).version)
+    expect(defaults).toBe('object')
+    // The library has no command: that is the CLI's package.
+    expect(await readdir(join(app, 'node_modules', '.bin'))).not.toContain('libp2p-peer-tracker')
   }, 60_000)
 
   it('compiles a strict TypeScript consumer against the packed declarations, with no any leaking out', async () => {
