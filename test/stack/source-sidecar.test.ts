@@ -10,20 +10,15 @@
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Service } from 'kubernetes-models/v1'
-import { StatefulSet } from 'kubernetes-models/apps/v1'
-import { ConfigMap } from 'kubernetes-models/v1'
-import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
-import yaml from 'js-yaml'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { runCliToExit } from '../support/tracker.js'
+import { onlyManifest, renderKustomization, validateManifest } from '../support/stack/kustomize.js'
 import { REPO_ROOT } from '../support/stack/paths.js'
 import { TRACKER_JOB } from '../support/stack/prometheus.js'
-import { runTool } from '../support/process.js'
+import type { Manifest } from '../support/stack/kustomize.js'
 
 const OVERLAY = join(REPO_ROOT, 'deploy', 'kubernetes-beacon-sidecar')
 
-interface Manifest { apiVersion: string, kind: string, metadata: { name: string, labels?: Record<string, string>, annotations?: Record<string, string> }, [key: string]: unknown }
 interface Probe { httpGet: { path: string, port: string } }
 interface Container {
   name: string
@@ -37,14 +32,6 @@ interface Container {
   resources?: { requests: Record<string, string>, limits: Record<string, string> }
 }
 type PodSet = Manifest & { spec: { selector: { matchLabels: Record<string, string> }, template: { metadata: { labels: Record<string, string>, annotations?: Record<string, string> }, spec: { containers: Container[] } } } }
-
-const MODELS: Record<string, new (data: never) => { validate: () => void }> = {
-  'v1/ConfigMap': ConfigMap,
-  'v1/Service': Service,
-  'apps/v1/StatefulSet': StatefulSet,
-  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
-  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule
-}
 
 /** The value of --flag=value in a container's args. */
 const flag = (args: readonly string[], name: string): string | undefined =>
@@ -73,16 +60,10 @@ function sidecarProblems (containers: readonly Container[]): string[] {
 let rendered: Manifest[]
 const help = runCliToExit(['--help'], {}, 20_000)
 
-function one<T extends Manifest> (kind: string, name?: string): T {
-  const found = rendered.filter((m) => m.kind === kind && (name === undefined || m.metadata.name === name))
-  expect(found.map((m) => m.metadata.name), `${kind} ${name ?? ''}`).toHaveLength(1)
-  return found[0] as T
-}
+const one = <T extends Manifest>(kind: string, name?: string): T => onlyManifest<T>(rendered, kind, name)
 
 beforeAll(async () => {
-  const result = await runTool('kubectl', ['kustomize', OVERLAY], { timeoutMs: 60_000 })
-  expect(result.code, result.output).toBe(0)
-  rendered = yaml.loadAll(result.stdout) as Manifest[]
+  rendered = await renderKustomization(OVERLAY)
 }, 70_000)
 
 describe('deploy/kubernetes-beacon-sidecar (kustomize overlay)', () => {
@@ -95,9 +76,7 @@ describe('deploy/kubernetes-beacon-sidecar (kustomize overlay)', () => {
       'StatefulSet/beacon-node'
     ])
     for (const manifest of rendered) {
-      const Model = MODELS[`${manifest.apiVersion}/${manifest.kind}`]
-      expect(Model, manifest.kind).toBeDefined()
-      if (Model !== undefined) expect(() => { new Model(manifest as never).validate() }, `${manifest.kind}/${manifest.metadata.name}`).not.toThrow()
+      expect(() => { validateManifest(manifest) }, `${manifest.kind}/${manifest.metadata.name}`).not.toThrow()
     }
   })
 
