@@ -1,38 +1,37 @@
 /**
  * The composition root for a polling source (--source=beacon-api or kubo-rpc): no libp2p node
- * of its own. The API's credentials and CA are read first (a bad file fails before anything
- * listens), then the store opens and HTTP listens. Then, in the background (`startup`), the
- * node is asked who it is (retried every interval while it does not answer; /-/ready answers
- * 503 until then), the store is claimed for that node and its history restored, and the polls
- * start. Stopping closes every session as shutdown, writes the last batch and closes the server.
+ * of its own. A list of parts (src/app/parts.ts), started in order and stopped in reverse:
+ * - the node's API, its credentials and CA read first (a bad file fails before anything
+ *   listens), its connections closed last;
+ * - the store (--storage.path), closed after the polls stop, so every session their stop
+ *   closes is written to it first;
+ * - the polls, started later in the background; their stop closes every session as shutdown;
+ * - HTTP (src/app/serve.ts), closed before the polls stop;
+ * - the final peer report, a stop only, logged while the sessions are still open;
+ * - the startup, in the background (`startup`): the node is asked who it is (retried every
+ *   interval while it does not answer; /-/ready answers 503 until then), the store is claimed
+ *   for that node and its history restored, then the polls, the periodic report and readiness
+ *   start as parts of their own, stopped in reverse when the startup part stops: it aborts the
+ *   startup and waits for it first.
+ * 'stopped' is logged once every part has stopped.
  */
-import { closeServer } from './server-close.js'
-import { boundAddress, createHttpApp, listen } from './http/server.js'
-import { DEFAULT_HISTORY_CAPACITY, DEFAULT_SAMPLE_INTERVAL_MS, PeerCountHistory } from './http/peer-view/peer-count-history.js'
-import { HistorySampler } from './http/peer-view/history-sampler.js'
-import { peerViewRouter } from './http/peer-view/routes.js'
-import { ProcessMetrics } from './metrics/process-metrics.js'
-import { MetricsScraper } from './metrics/scrape.js'
-import { peerReport } from './report.js'
-import { guardedTask, timerDelay } from './service/periodic-task.js'
+import { Parts } from './app/parts.js'
+import { serveTracker } from './app/serve.js'
+import { openStore } from './app/store.js'
+import { peerReport, startPeerReports } from './report.js'
 import { survivedErrorReporter } from './service/survived-error.js'
 import { TrackerState } from './service/tracker-state.js'
 import { createNodeApi } from './sources/create-api.js'
 import { PollingTracker } from './sources/polling-tracker.js'
-import { TrackerStorage } from './storage/tracker-storage.js'
 import { DIRECTIONS } from './tracker/connection-labels.js'
 import { ReliabilityCounters } from './tracker/reliability-counters.js'
-import { NAME, VERSION, buildInfo } from './version.js'
-import { accessControl } from './web-security/access.js'
-import { requestLimit } from './web-security/request-limit.js'
+import { buildInfo } from './version.js'
 import { WebConfigSource } from './web-security/web-config-source.js'
-import { followWebConfig, httpsServerOptions } from './web-security/tls-server.js'
 import type { Config, PollingSourceConfig } from './config/config.js'
-import type { Server } from './http/server.js'
 import type { Logger } from './log.js'
+import type { TrackerStorage } from './storage/tracker-storage.js'
 import type { Clock } from './tracker/clock.js'
 import type { ConnectionLabels } from './tracker/connection-labels.js'
-import type { Server as HttpsServer } from 'node:https'
 
 export interface RunningPollingTracker {
   /** The tracker fed by the polls: state, health, the watched node. */
@@ -52,26 +51,18 @@ export interface PollingStartOptions {
   reliability?: ReliabilityCounters
 }
 
-interface Parts {
-  config: Config
-  source: PollingSourceConfig
-  log: Logger
-  startedAt: number
-  polling: PollingTracker
-  storage: TrackerStorage | undefined
-  webConfig: WebConfigSource | undefined
-  reliability: ReliabilityCounters
-}
-
-export async function startPollingTracker (config: Config, source: PollingSourceConfig, log: Logger, options: PollingStartOptions = {}): Promise<RunningPollingTracker> {
+export async function startPollingTracker (config: Config, source: PollingSourceConfig, log: Logger, { clock, reliability = new ReliabilityCounters() }: PollingStartOptions = {}): Promise<RunningPollingTracker> {
   const startedAt = Date.now()
-  const reliability = options.reliability ?? new ReliabilityCounters()
-  const api = createNodeApi(source)
+  const parts = new Parts(log)
+  const api = await parts.open('node api', () => {
+    const api = createNodeApi(source)
+    return { value: api, stop: () => { api.close() } }
+  })
   const webConfig = config.webAccess.configFile === undefined
     ? undefined
     : new WebConfigSource(config.webAccess.configFile, { log, onReloadError: () => { reliability.internalErrors.count('web_config_reload') } })
   const state = new TrackerState({
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(clock === undefined ? {} : { clock }),
     knownConnectionLabels: pollingConnectionLabels(),
     maxPeerSeries: config.tracker.maxPeerSeries,
     ...config.insight,
@@ -80,60 +71,56 @@ export async function startPollingTracker (config: Config, source: PollingSource
     startTimeSeconds: Math.floor(startedAt / 1000)
   })
   const polling = new PollingTracker(api, state, { intervalMs: source.intervalMs, rttSampleIntervalMs: config.insight.rttSampleIntervalMs, log })
-  let storage: TrackerStorage | undefined
-  try {
-    storage = config.storage.path === undefined ? undefined : await TrackerStorage.open(config.storage.path)
-    return await run({ config, source, log, startedAt, polling, storage, webConfig, reliability })
-  } catch (err) {
-    api.close()
-    await storage?.close().catch((closeErr: unknown) => { log.error({ err: closeErr }, 'error while closing the store') })
-    throw err
-  }
-}
+  const storage = await parts.open('store', async () => await openStore(config, log))
+  await parts.start('polls', () => async () => { await polling.stop() }) // started by the startup, below; stopped whether it got there or not
 
-async function run (parts: Parts): Promise<RunningPollingTracker> {
-  const { config, log, polling } = parts
   let ready = false
-  const peerCountHistory = new PeerCountHistory({ capacity: DEFAULT_HISTORY_CAPACITY, intervalMs: DEFAULT_SAMPLE_INTERVAL_MS, clock: { now: Date.now } })
-  const historySampler = samplerFor(parts, peerCountHistory)
-  const server = await serve(parts, peerCountHistory, () => ready)
-  const http = boundAddress(server)
-  log.info({ address: `${http.host}:${http.port}`, telemetryPath: config.web.telemetryPath, source: parts.source.kind, url: parts.source.url }, 'serving metrics')
-  historySampler.start()
-  const abort = new AbortController()
-  let stopReport = (): void => {}
+  const peerId = (): string => polling.description?.peerId ?? ''
+  const http = await parts.open('http server', async () => await serveTracker({
+    families: polling,
+    peerId,
+    listenAddrs: () => polling.description?.listenAddrs ?? [],
+    counts: () => state.counts(),
+    moreStatus: () => ({ source: sourceStatus(source, polling) }),
+    peers: (query) => state.peers(query),
+    peer: (id) => state.peer(id),
+    account: { tracker: state.account, insight: state.insight, monitorRtts: () => state.rtts() },
+    isReady: () => ready
+  }, { config, log, webConfig, reliability, startedAt }))
+  log.info({ address: `${http.host}:${http.port}`, telemetryPath: config.web.telemetryPath, source: source.kind, url: source.url }, 'serving metrics')
+  await parts.start('final peer report', () => () => { log.info(peerReport(state.account, config.tracker.reportPeers), 'final peer report') })
+
   // Until the node answers who it is: not ready, no polls of peers, the store not yet claimed.
+  const startedLater = new Parts(log)
+  const abort = new AbortController()
   const startup = (async () => {
     const node = await polling.describe(abort.signal)
     if (node === undefined) return
-    await restore(parts, node.peerId)
+    await restore(storage, polling, node.peerId, { config, log, reliability })
     if (abort.signal.aborted) return
-    polling.start()
-    ready = true
-    stopReport = startReport(parts)
+    await startedLater.start('polls', () => { polling.start() }) // stopped by the 'polls' part above, after the final report
+    await startedLater.start('peer report', () => startPeerReports(state.account, { intervalMs: config.tracker.reportIntervalMs, peers: config.tracker.reportPeers, reliability, log }))
+    await startedLater.start('readiness', () => {
+      ready = true
+      return () => { ready = false }
+    })
   })()
+  await parts.start('startup', () => async () => {
+    abort.abort()
+    await startup.catch(() => {}) // its failure is the caller's (startup), not the stop's
+    await startedLater.stopAll()
+  })
+
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
-    stopping ??= (async () => {
-      ready = false
-      abort.abort()
-      await startup.catch(() => {}) // its failure is the caller's (startup), not the stop's
-      stopReport()
-      const serverClosed = closeServer(server)
-      historySampler.stop()
-      log.info(peerReport(polling.state.account, config.tracker.reportPeers), 'final peer report')
-      await polling.stop()
-      await parts.storage?.close().catch((err: unknown) => { log.error({ err, component: 'storage' }, 'error while writing the last batch to the store') })
-      await serverClosed
-      log.info(peerReport(polling.state.account, 0), 'stopped')
-    })()
+    stopping ??= parts.stopAll().then(() => { log.info(peerReport(state.account, 0), 'stopped') })
     await stopping
   }
   return { polling, http, stop, startup }
 }
 
 /** The store belongs to the watched node: claimed (or refused), then its history restored and written in batches. */
-async function restore ({ config, log, polling, storage, reliability }: Parts, peerId: string): Promise<void> {
+async function restore (storage: TrackerStorage | undefined, polling: PollingTracker, peerId: string, { config, log, reliability }: { config: Config, log: Logger, reliability: ReliabilityCounters }): Promise<void> {
   if (storage === undefined) return
   await storage.claim({ source: polling.health.kind, peerId })
   const account = polling.state.account
@@ -144,47 +131,8 @@ async function restore ({ config, log, polling, storage, reliability }: Parts, p
   })
 }
 
-async function serve (parts: Parts, history: PeerCountHistory, isReady: () => boolean): Promise<Server> {
-  const { config, log, polling, webConfig, reliability, startedAt } = parts
-  const state = polling.state
-  const peerId = (): string => polling.description?.peerId ?? ''
-  const app = createHttpApp({
-    telemetryPath: config.web.telemetryPath,
-    scraper: new MetricsScraper(polling, config.web.disableExporterMetrics ? undefined : new ProcessMetrics()),
-    log,
-    isReady,
-    landing: () => ({ name: NAME, version: VERSION, peerId: peerId(), telemetryPath: config.web.telemetryPath }),
-    status: () => ({
-      peerId: peerId(),
-      listenAddrs: polling.description?.listenAddrs ?? [],
-      version: VERSION,
-      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-      ...state.counts(),
-      source: sourceStatus(parts)
-    }),
-    peers: (query) => state.peers(query),
-    peer: (id) => state.peer(id),
-    middleware: [
-      requestLimit(config.webAccess.maxRequests, ['/-/healthy', '/-/ready']),
-      ...(webConfig === undefined ? [] : [accessControl(webConfig)])
-    ],
-    peerApiEnabled: !config.webAccess.disablePeerApi,
-    onInternalError: () => { reliability.internalErrors.count('http') },
-    peerView: peerViewRouter({
-      account: { tracker: state.account, insight: state.insight, monitorRtts: () => state.rtts() },
-      history,
-      page: () => ({ name: NAME, version: VERSION, peerId: peerId(), telemetryPath: config.web.telemetryPath }),
-      peerApiEnabled: !config.webAccess.disablePeerApi
-    })
-  })
-  const tls = webConfig === undefined ? undefined : httpsServerOptions(webConfig.current())
-  const server = await listen(app, config.web.host, config.web.port, tls === undefined ? {} : { tls })
-  if (tls !== undefined && webConfig !== undefined) followWebConfig(server as HttpsServer, webConfig, log)
-  return server
-}
-
 /** The source as /api/v1/status shows it: never the credentials (the URL holds none). */
-function sourceStatus ({ source, polling }: Parts): Record<string, unknown> {
+function sourceStatus (source: PollingSourceConfig, polling: PollingTracker): Record<string, unknown> {
   const node = polling.description
   const health = polling.health
   return {
@@ -196,22 +144,6 @@ function sourceStatus ({ source, polling }: Parts): Record<string, unknown> {
     agentVersion: node?.agentVersion ?? null,
     peersEndpoint: node?.peersEndpoint ?? null
   }
-}
-
-function samplerFor ({ polling, reliability, log }: Parts, history: PeerCountHistory): HistorySampler {
-  const account = polling.state.account
-  return new HistorySampler({
-    history,
-    read: () => ({ peers: account.connectedPeers, opened: account.totalConnects(), closed: account.totalDisconnects() }),
-    onError: (err) => { survivedErrorReporter(reliability, log)('http', err, 'error while sampling the peer count for the peer view') }
-  })
-}
-
-function startReport ({ config, polling, reliability, log }: Parts): () => void {
-  if (config.tracker.reportIntervalMs <= 0) return () => {}
-  const timer = setInterval(guardedTask('report', reliability, log, () => { log.info(peerReport(polling.state.account, config.tracker.reportPeers), 'peer report') }), timerDelay(config.tracker.reportIntervalMs))
-  timer.unref()
-  return () => { clearInterval(timer) }
 }
 
 /** Both directions over TCP and QUIC (what Kubo and the consensus clients listen on), encryption and muxer unknown (no API says them): exported as 0 from the start. */

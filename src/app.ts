@@ -1,41 +1,43 @@
 /**
- * The composition root: the CLI as a user of the peerTracker service. It builds the parts,
- * starts them in order and stops them in reverse: HTTP listens first (so a taken port fails
- * before any peer is dialled, and /-/ready answers 503 while libp2p starts), then the libp2p
- * node with the peerTracker service (the one libp2p boundary: events, dials, RTT, peer store
- * sweep), then the CLI's own bootstrap keeper and periodic report.
+ * The composition root: the CLI as a user of the peerTracker service, as a list of parts
+ * (src/app/parts.ts) started in order and stopped in reverse by construction:
+ * - the store (--storage.path; one that cannot be opened fails before anything listens), closed
+ *   last, so every session the node's stop closes is written to it first;
+ * - the libp2p node with the peerTracker service (the one libp2p boundary: events, dials, RTT,
+ *   peer store sweep), made but not started: its identity, the store claimed for it and its
+ *   history restored; stopped after HTTP, closing every connection (each peer's disconnect is
+ *   logged, counted and written to the store);
+ * - HTTP (src/app/serve.ts), listening before the node does, so a taken port fails before any
+ *   peer is dialled and /-/ready answers 503 while libp2p starts;
+ * - the node's listeners (its start), then the final peer report, which is a stop only: it is
+ *   logged before HTTP and the node stop, so it still lists the connected peers;
+ * - the CLI's bootstrap keeper, the redial of previous peers, the periodic report;
+ * - readiness last, so that /-/ready answers 503 from the first step of a stop.
+ * 'stopped' is logged once every part has stopped.
  */
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ConfigError } from './config/config-error.js'
-import { boundAddress, createHttpApp, listen } from './http/server.js'
-import { closeServer } from './server-close.js'
-import { DEFAULT_HISTORY_CAPACITY, DEFAULT_SAMPLE_INTERVAL_MS, PeerCountHistory } from './http/peer-view/peer-count-history.js'
-import { HistorySampler } from './http/peer-view/history-sampler.js'
-import { peerViewRouter } from './http/peer-view/routes.js'
-import { ProcessMetrics } from './metrics/process-metrics.js'
-import { MetricsScraper } from './metrics/scrape.js'
+import { Parts } from './app/parts.js'
+import { serveTracker } from './app/serve.js'
+import { openStore } from './app/store.js'
 import { startBootstrapKeeper } from './p2p/bootstrap-peers.js'
 import { loadOrCreateIdentity } from './p2p/identity.js'
 import { createTrackerNode } from './p2p/node.js'
 import { listenTransportOf } from './p2p/transports.js'
 import { startRedialingPreviousPeers } from './p2p/previous-peers.js'
 import { startPollingTracker } from './app-polling.js'
-import { peerReport } from './report.js'
-import { guardedTask, timerDelay } from './service/periodic-task.js'
+import { peerReport, startPeerReports } from './report.js'
 import { survivedErrorReporter } from './service/survived-error.js'
 import { peerTrackerInternal } from './service/peer-tracker-service.js'
 import { sweepIntervalMs } from './service/peer-store-sweeper.js'
 import { OwnNodeSource } from './sources/source-health.js'
-import { TrackerStorage } from './storage/tracker-storage.js'
 import { DIRECTIONS } from './tracker/connection-labels.js'
 import { ReliabilityCounters } from './tracker/reliability-counters.js'
-import { NAME, VERSION, buildInfo } from './version.js'
-import { accessControl } from './web-security/access.js'
-import { requestLimit } from './web-security/request-limit.js'
+import { buildInfo } from './version.js'
 import { WebConfigSource } from './web-security/web-config-source.js'
-import { followWebConfig, httpsServerOptions } from './web-security/tls-server.js'
 import type { Config } from './config/config.js'
 import type { PeerInsight } from './insight/peer-insight.js'
+import type { PeerTrackerInit } from './peer-tracker.js'
 import type { Logger } from './log.js'
 import type { TrackerNode } from './p2p/node.js'
 import type { PeerTrackerInternals } from './service/peer-tracker-service.js'
@@ -43,7 +45,6 @@ import type { Clock } from './tracker/clock.js'
 import type { ConnectionLabels } from './tracker/connection-labels.js'
 import type { PeerAccount } from './tracker/peer-account.js'
 import type { Libp2p } from '@libp2p/interface'
-import type { Server as HttpsServer } from 'node:https'
 
 export type CliNode = Libp2p<TrackerNode['services'] & { peerTracker: PeerTrackerInternals }>
 
@@ -78,149 +79,103 @@ export async function startConfiguredTracker (config: Config, log: Logger, optio
   return await startPollingTracker(config, config.source, log, options)
 }
 
-export async function startTracker (config: Config, log: Logger, options: StartOptions = {}): Promise<RunningTracker> {
+export async function startTracker (config: Config, log: Logger, { clock, reliability = new ReliabilityCounters() }: StartOptions = {}): Promise<RunningTracker> {
   const startedAt = Date.now()
-  const reliability = options.reliability ?? new ReliabilityCounters()
+  const reportError = survivedErrorReporter(reliability, log) // counted and logged under one component
   // The web config file first: an invalid one fails before any identity file is created.
   const webConfig = config.webAccess.configFile === undefined
     ? undefined
     : new WebConfigSource(config.webAccess.configFile, { log, onReloadError: () => { reliability.internalErrors.count('web_config_reload') } })
-  // The store next (docs/storage.md): one that cannot be opened fails before anything listens.
-  const storage = config.storage.path === undefined ? undefined : await TrackerStorage.open(config.storage.path)
-  try {
-    return await startWithStorage(config, log, { startedAt, reliability, webConfig, storage, clock: options.clock })
-  } catch (err) {
-    await storage?.close().catch((closeErr: unknown) => { log.error({ err: closeErr }, 'error while closing the store') })
-    throw err
-  }
-}
+  const parts = new Parts(log)
 
-async function startWithStorage (config: Config, log: Logger, { startedAt, reliability, webConfig, storage, clock }: {
-  startedAt: number
-  reliability: ReliabilityCounters
-  webConfig: WebConfigSource | undefined
-  storage: TrackerStorage | undefined
-  clock: Clock | undefined
-}): Promise<RunningTracker> {
-  const identity = await loadOrCreateIdentity(config.p2p.identityFile)
-  // A store belongs to one node: a persistent identity is recorded, and a polling source's store refused.
-  await storage?.claim({ source: 'libp2p', peerId: config.p2p.identityFile === undefined ? undefined : peerIdFromPrivateKey(identity.privateKey).toString() })
-  const node: CliNode = await createTrackerNode(config.p2p, identity.privateKey, (direction, addr) => {
-    reliability.gatedConnections[direction]++
-    log.debug({ direction, addr }, 'connection refused by the IP filter')
-  }, {
-    peerTracker: peerTrackerInternal({
-      registry: false, // the CLI serves its own /metrics (with process metrics) from the same collectors
-      maxPeerSeries: config.tracker.maxPeerSeries,
-      flappingSessions: config.insight.flappingSessions,
-      flappingWindowMs: config.insight.flappingWindowMs,
-      historyPeers: config.insight.historyPeers,
-      historySessions: config.insight.historySessions,
-      rttSampleIntervalMs: config.insight.rttSampleIntervalMs,
-      peerStoreSweepIntervalMs: sweepIntervalMs(config.p2p.peerStoreMaxAgeMs),
-      knownConnectionLabels: knownConnectionLabels(config),
-      logger: log,
-      reliability,
-      buildInfo: buildInfo(),
-      startTimeSeconds: Math.floor(startedAt / 1000),
-      ...(clock === undefined ? {} : { clock })
-    })
-  }, storage?.datastore)
+  const storage = await parts.open('store', async () => await openStore(config, log))
+  const { node, identity } = await parts.open('libp2p node', async () => {
+    const identity = await loadOrCreateIdentity(config.p2p.identityFile)
+    // A store belongs to one node: a persistent identity is recorded, and a polling source's store refused.
+    await storage?.claim({ source: 'libp2p', peerId: config.p2p.identityFile === undefined ? undefined : peerIdFromPrivateKey(identity.privateKey).toString() })
+    const node: CliNode = await createTrackerNode(config.p2p, identity.privateKey, (direction, addr) => {
+      reliability.gatedConnections[direction]++
+      log.debug({ direction, addr }, 'connection refused by the IP filter')
+    }, { peerTracker: peerTrackerInternal(serviceInit(config, log, { reliability, startedAt, clock })) }, storage?.datastore)
+    // History from before the restart, back in insight before the first event; changes marked for the next batch.
+    const tracker = node.services.peerTracker.account
+    const restored = await storage?.restore(node.services.peerTracker.insight, () => Array.from(tracker.sessionsByAge(), s => s.peerId), () => tracker.now(),
+      (batch, flushedAt) => { log.debug({ batch, flushedAt: new Date(flushedAt).toISOString() }, 'history batch made') })
+    if (restored !== undefined) log.info(restored, 'storage opened')
+    // Until started, stop() does nothing; a start that fails has stopped the node itself.
+    return { value: { node, identity }, stop: async () => { await node.stop() } }
+  })
   const peerTracker = node.services.peerTracker
   const tracker = peerTracker.account
-  // History from before the restart, back in insight before the first event; changes marked for the next batch.
-  const restored = await storage?.restore(peerTracker.insight, () => Array.from(tracker.sessionsByAge(), s => s.peerId), () => tracker.now(),
-    (batch, flushedAt) => { log.debug({ batch, flushedAt: new Date(flushedAt).toISOString() }, 'history batch made') })
-  if (restored !== undefined) log.info(restored, 'storage opened')
   let ready = false
 
-  const reportError = survivedErrorReporter(reliability, log) // counted and logged under one component
-  // Peer view (the page at /): the connected-peer count sampled every 5 s for an hour, started and stopped with the server.
-  const peerCountHistory = new PeerCountHistory({ capacity: DEFAULT_HISTORY_CAPACITY, intervalMs: DEFAULT_SAMPLE_INTERVAL_MS, clock: { now: Date.now } })
-  const historySampler = new HistorySampler({
-    history: peerCountHistory,
-    read: () => ({ peers: tracker.connectedPeers, opened: tracker.totalConnects(), closed: tracker.totalDisconnects() }),
-    onError: (err) => { reportError('http', err, 'error while sampling the peer count for the peer view') }
-  })
   const ownNode = new OwnNodeSource(buildInfo().libp2pVersion) // libp2p_tracker_source_up 1 and _source_info{source="libp2p"}
-  const app = createHttpApp({
-    telemetryPath: config.web.telemetryPath,
-    scraper: new MetricsScraper({ collect: (w) => { peerTracker.collect(w); ownNode.collect(w) } }, config.web.disableExporterMetrics ? undefined : new ProcessMetrics()),
-    log,
-    isReady: () => ready,
-    landing: () => ({ name: NAME, version: VERSION, peerId: node.peerId.toString(), telemetryPath: config.web.telemetryPath }),
-    status: () => {
-      const { peerId, ...counts } = peerTracker.status()
-      return { peerId, listenAddrs: node.getMultiaddrs().map(String), version: VERSION, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), ...counts }
-    },
+  const http = await parts.open('http server', async () => await serveTracker({
+    families: { collect: (w) => { peerTracker.collect(w); ownNode.collect(w) } },
+    peerId: () => node.peerId.toString(),
+    listenAddrs: () => node.getMultiaddrs().map(String),
+    counts: () => { const { peerId: _peerId, ...counts } = peerTracker.status(); return counts },
     peers: (query) => peerTracker.peers(query),
     peer: (peerId) => peerTracker.peer(peerId),
-    middleware: [
-      requestLimit(config.webAccess.maxRequests, ['/-/healthy', '/-/ready']),
-      ...(webConfig === undefined ? [] : [accessControl(webConfig)])
-    ],
-    peerApiEnabled: !config.webAccess.disablePeerApi,
-    onInternalError: () => { reliability.internalErrors.count('http') },
-    peerView: peerViewRouter({
-      account: { tracker, insight: peerTracker.insight, monitorRtts: () => peerTracker.monitorRtts() },
-      history: peerCountHistory,
-      page: () => ({ name: NAME, version: VERSION, peerId: node.peerId.toString(), telemetryPath: config.web.telemetryPath }),
-      peerApiEnabled: !config.webAccess.disablePeerApi
-    })
+    account: { tracker, insight: peerTracker.insight, monitorRtts: () => peerTracker.monitorRtts() },
+    isReady: () => ready
+  }, { config, log, webConfig, reliability, startedAt }))
+
+  await parts.start('libp2p listeners', async () => {
+    try {
+      await node.start() // nothing of its own to stop: the node's stop (above) closes the listeners
+    } catch (err) {
+      throw listenError(err, config.p2p.listen)
+    }
   })
-
-  const tls = webConfig === undefined ? undefined : httpsServerOptions(webConfig.current())
-  const server = await listen(app, config.web.host, config.web.port, tls === undefined ? {} : { tls })
-  if (tls !== undefined && webConfig !== undefined) followWebConfig(server as HttpsServer, webConfig, log)
-
-  try {
-    await node.start()
-  } catch (err) {
-    await closeServer(server)
-    throw listenError(err, config.p2p.listen)
-  }
-  ready = true
-  historySampler.start() // peer view
+  await parts.start('final peer report', () => () => { log.info(peerReport(tracker, config.tracker.reportPeers), 'final peer report') })
   // Once started, so that a start that fails (exit 2) prints its one line only.
   if (config.p2p.quicSkipped) log.warn(`QUIC needs Node 22 or later (this is Node ${process.version}): running without it`)
   log.info({ peerId: node.peerId.toString(), identityFile: config.p2p.identityFile, identityCreated: identity.created }, 'libp2p node started')
   for (const addr of node.getMultiaddrs()) log.info({ addr: addr.toString() }, 'listening for peers')
-  const http = boundAddress(server)
   log.info({ address: `${http.host}:${http.port}`, telemetryPath: config.web.telemetryPath, tls: webConfig?.current().tls !== undefined }, 'serving metrics')
 
-  const stopKeeper = startBootstrapKeeper(node, config.p2p.bootstrap, log)
-  let stopRedial = (): void => {}
+  await parts.start('bootstrap keeper', () => startBootstrapKeeper(node, config.p2p.bootstrap, log))
   if (storage !== undefined) {
-    storage.startFlushing(config.storage.flushIntervalMs, {
+    storage.startFlushing(config.storage.flushIntervalMs, { // until the store closes, which writes the last batch
       onFlushError: (err) => { reportError('storage', err, 'error while writing history to the store (retried with the next batch)') },
       onFlushed: (r) => { log.debug({ ...r, flushedAt: new Date(r.flushedAt).toISOString(), durationMs: Math.round(r.durationMs) }, 'history written to the store') }
     })
-    stopRedial = startRedialingPreviousPeers(node, storage, { maxConnections: config.p2p.maxConnections, bootstrap: config.p2p.bootstrap, log }).stop
+    // Stopped before the node, so the peers connected then are the ones redialled at the next start.
+    await parts.start('redial of previous peers', () => startRedialingPreviousPeers(node, storage, { maxConnections: config.p2p.maxConnections, bootstrap: config.p2p.bootstrap, log }).stop)
   }
-  const reportTimer = config.tracker.reportIntervalMs > 0
-    ? setInterval(guardedTask('report', reliability, log, () => { log.info(peerReport(tracker, config.tracker.reportPeers), 'peer report') }), timerDelay(config.tracker.reportIntervalMs))
-    : undefined
-  reportTimer?.unref()
+  await parts.start('peer report', () => startPeerReports(tracker, { intervalMs: config.tracker.reportIntervalMs, peers: config.tracker.reportPeers, reliability, log }))
+  await parts.start('readiness', () => {
+    ready = true
+    return () => { ready = false }
+  })
 
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
-    stopping ??= (async () => {
-      ready = false
-      clearInterval(reportTimer)
-      stopKeeper()
-      stopRedial() // and the peers connected now are the ones redialled at the next start
-      const serverClosed = closeServer(server) // stop accepting; requests in flight finish
-      historySampler.stop() // peer view
-      log.info(peerReport(tracker, config.tracker.reportPeers), 'final peer report')
-      await node.stop() // closes every connection: each peer's disconnect is logged and counted
-      await storage?.close().catch((err: unknown) => { log.error({ err, component: 'storage' }, 'error while writing the last batch to the store') }) // every session ended by the stop
-      await serverClosed
-      log.info(peerReport(tracker, 0), 'stopped')
-    })()
+    stopping ??= parts.stopAll().then(() => { log.info(peerReport(tracker, 0), 'stopped') })
     await stopping
   }
-
   return { node, peerTracker, tracker, http, stop, reliability, insight: peerTracker.insight }
+}
+
+/** The peerTracker service's settings from the CLI's config. */
+function serviceInit (config: Config, log: Logger, { reliability, startedAt, clock }: { reliability: ReliabilityCounters, startedAt: number, clock: Clock | undefined }): PeerTrackerInit {
+  return {
+    registry: false, // the CLI serves its own /metrics (with process metrics) from the same collectors
+    maxPeerSeries: config.tracker.maxPeerSeries,
+    flappingSessions: config.insight.flappingSessions,
+    flappingWindowMs: config.insight.flappingWindowMs,
+    historyPeers: config.insight.historyPeers,
+    historySessions: config.insight.historySessions,
+    rttSampleIntervalMs: config.insight.rttSampleIntervalMs,
+    peerStoreSweepIntervalMs: sweepIntervalMs(config.p2p.peerStoreMaxAgeMs),
+    knownConnectionLabels: knownConnectionLabels(config),
+    logger: log,
+    reliability,
+    buildInfo: buildInfo(),
+    startTimeSeconds: Math.floor(startedAt / 1000),
+    ...(clock === undefined ? {} : { clock })
+  }
 }
 
 /**
