@@ -36,7 +36,7 @@ const EXAMPLE_APP_PACKAGES = [...PLAIN_APP_PACKAGES, '@libp2p/interface', 'helia
 const MAX_ADDED_BYTES = 3_000_000
 
 /** Every folder and file of the CLI's half of dist/ (docs/architecture.md): none of it is in the library's package. */
-const CLI_HALF = /^dist\/(cli|config|http|p2p|sources|storage|swarm|web-security)\/|^dist\/(app|app-polling|log|report|server-close)\./
+const CLI_HALF = /^dist\/(app|cli|config|http|p2p|sources|storage|swarm|web-security)\/|^dist\/(app|app-polling|log|report)\./
 
 let work: string
 let app: string
