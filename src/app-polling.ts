@@ -1,12 +1,13 @@
 /**
  * The composition root for a polling source (--source=beacon-api or kubo-rpc): no libp2p node
  * of its own. A list of parts (src/app/parts.ts), started in order and stopped in reverse:
+ * - the wait for HTTP's close (src/app/serve.ts, HttpClosing), stopped last;
  * - the node's API, its credentials and CA read first (a bad file fails before anything
- *   listens), its connections closed last;
+ *   listens), its connections closed after the store;
  * - the store (--storage.path), closed after the polls stop, so every session their stop
  *   closes is written to it first;
  * - the polls, started later in the background; their stop closes every session as shutdown;
- * - HTTP (src/app/serve.ts), closed before the polls stop;
+ * - HTTP (src/app/serve.ts), its close begun before the polls stop and waited for last;
  * - the final peer report, a stop only, logged while the sessions are still open;
  * - the startup, in the background (`startup`): the node is asked who it is (retried every
  *   interval while it does not answer; /-/ready answers 503 until then), the store is claimed
@@ -16,7 +17,7 @@
  * 'stopped' is logged once every part has stopped.
  */
 import { Parts } from './app/parts.js'
-import { serveTracker } from './app/serve.js'
+import { HttpClosing, serveTracker } from './app/serve.js'
 import { openStore } from './app/store.js'
 import { peerReport, startPeerReports } from './report.js'
 import { survivedErrorReporter } from './service/survived-error.js'
@@ -54,6 +55,8 @@ export interface PollingStartOptions {
 export async function startPollingTracker (config: Config, source: PollingSourceConfig, log: Logger, { clock, reliability = new ReliabilityCounters() }: PollingStartOptions = {}): Promise<RunningPollingTracker> {
   const startedAt = Date.now()
   const parts = new Parts(log)
+  const httpClosing = new HttpClosing()
+  await parts.start('http server closed', () => httpClosing.wait) // stopped last: the close HTTP's stop began
   const api = await parts.open('node api', () => {
     const api = createNodeApi(source)
     return { value: api, stop: () => { api.close() } }
@@ -86,7 +89,7 @@ export async function startPollingTracker (config: Config, source: PollingSource
     peer: (id) => state.peer(id),
     account: { tracker: state.account, insight: state.insight, monitorRtts: () => state.rtts() },
     isReady: () => ready
-  }, { config, log, webConfig, reliability, startedAt }))
+  }, { closing: httpClosing, config, log, webConfig, reliability, startedAt }))
   log.info({ address: `${http.host}:${http.port}`, telemetryPath: config.web.telemetryPath, source: source.kind, url: source.url }, 'serving metrics')
   await parts.start('final peer report', () => () => { log.info(peerReport(state.account, config.tracker.reportPeers), 'final peer report') })
 

@@ -1,14 +1,16 @@
 /**
  * The composition root: the CLI as a user of the peerTracker service, as a list of parts
  * (src/app/parts.ts) started in order and stopped in reverse by construction:
+ * - the wait for HTTP's close (src/app/serve.ts, HttpClosing), stopped last;
  * - the store (--storage.path; one that cannot be opened fails before anything listens), closed
- *   last, so every session the node's stop closes is written to it first;
+ *   after the node, so every session the node's stop closes is written to it first;
  * - the libp2p node with the peerTracker service (the one libp2p boundary: events, dials, RTT,
  *   peer store sweep), made but not started: its identity, the store claimed for it and its
- *   history restored; stopped after HTTP, closing every connection (each peer's disconnect is
- *   logged, counted and written to the store);
+ *   history restored; stopped after HTTP's close began, closing every connection (each peer's
+ *   disconnect is logged, counted and written to the store);
  * - HTTP (src/app/serve.ts), listening before the node does, so a taken port fails before any
- *   peer is dialled and /-/ready answers 503 while libp2p starts;
+ *   peer is dialled and /-/ready answers 503 while libp2p starts; its stop begins the close
+ *   (requests in flight finish meanwhile), which the first part waits for;
  * - the node's listeners (its start), then the final peer report, which is a stop only: it is
  *   logged before HTTP and the node stop, so it still lists the connected peers;
  * - the CLI's bootstrap keeper, the redial of previous peers, the periodic report;
@@ -18,7 +20,7 @@
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ConfigError } from './config/config-error.js'
 import { Parts } from './app/parts.js'
-import { serveTracker } from './app/serve.js'
+import { HttpClosing, serveTracker } from './app/serve.js'
 import { openStore } from './app/store.js'
 import { startBootstrapKeeper } from './p2p/bootstrap-peers.js'
 import { loadOrCreateIdentity } from './p2p/identity.js'
@@ -88,6 +90,8 @@ export async function startTracker (config: Config, log: Logger, { clock, reliab
     : new WebConfigSource(config.webAccess.configFile, { log, onReloadError: () => { reliability.internalErrors.count('web_config_reload') } })
   const parts = new Parts(log)
 
+  const httpClosing = new HttpClosing()
+  await parts.start('http server closed', () => httpClosing.wait) // stopped last: the close HTTP's stop began
   const storage = await parts.open('store', async () => await openStore(config, log))
   const { node, identity } = await parts.open('libp2p node', async () => {
     const identity = await loadOrCreateIdentity(config.p2p.identityFile)
@@ -119,7 +123,7 @@ export async function startTracker (config: Config, log: Logger, { clock, reliab
     peer: (peerId) => peerTracker.peer(peerId),
     account: { tracker, insight: peerTracker.insight, monitorRtts: () => peerTracker.monitorRtts() },
     isReady: () => ready
-  }, { config, log, webConfig, reliability, startedAt }))
+  }, { closing: httpClosing, config, log, webConfig, reliability, startedAt }))
 
   await parts.start('libp2p listeners', async () => {
     try {

@@ -48,7 +48,29 @@ export interface TrackerHttpSources {
   isReady: () => boolean
 }
 
+/**
+ * The HTTP server's close, in two steps: its part's stop (serveTracker's) only begins it, and a
+ * part started before the store and the node waits for it, after they stopped. A slow close
+ * (requests in flight, up to closeServer's 2 s) then holds up neither the node's stop nor the
+ * store's last batch, and 'stopped' still comes after the server closed.
+ */
+export class HttpClosing {
+  private closed: Promise<void> = Promise.resolve()
+
+  /** The close serveTracker's stop began. */
+  began (closed: Promise<void>): void {
+    this.closed = closed
+  }
+
+  /** The stop of the part that waits for the close: start it before the store. */
+  readonly wait = async (): Promise<void> => {
+    await this.closed
+  }
+}
+
 export interface TrackerHttpContext {
+  /** Where the stop's close is awaited (see HttpClosing). */
+  closing: HttpClosing
   config: Config
   log: Logger
   webConfig: WebConfigSource | undefined
@@ -65,9 +87,10 @@ export interface HttpAddress {
 
 /**
  * Listens (a taken port throws here) and starts the peer-count sampler; the stop stops the
- * sampler, stops accepting, lets requests in flight finish (closeServer) and resolves once closed.
+ * sampler and begins the close (stops accepting, lets requests in flight finish: closeServer),
+ * which `closing` waits for.
  */
-export async function serveTracker (sources: TrackerHttpSources, { config, log, webConfig, reliability, startedAt }: TrackerHttpContext): Promise<Opened<HttpAddress>> {
+export async function serveTracker (sources: TrackerHttpSources, { closing, config, log, webConfig, reliability, startedAt }: TrackerHttpContext): Promise<Opened<HttpAddress>> {
   const reportError = survivedErrorReporter(reliability, log) // counted and logged under one component
   const account = sources.account.tracker
   const history = new PeerCountHistory({ capacity: DEFAULT_HISTORY_CAPACITY, intervalMs: DEFAULT_SAMPLE_INTERVAL_MS, clock: { now: Date.now } })
@@ -108,9 +131,9 @@ export async function serveTracker (sources: TrackerHttpSources, { config, log, 
   sampler.start()
   return {
     value: boundAddress(server),
-    stop: async () => {
+    stop: () => {
       sampler.stop()
-      await closeServer(server)
+      closing.began(closeServer(server))
     }
   }
 }

@@ -7,8 +7,11 @@
  * a stop that hangs and requests held in flight are caused from outside with
  * test/support/fault-injection.mjs.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
 import { request } from 'node:http'
 import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from 'vitest'
 import { faultEnv, runCli, runCliToExit, startCliTracker } from '../support/tracker.js'
@@ -241,6 +244,22 @@ describe('a shutdown that does not finish', () => {
     expect(run.stderr()).toBe('libp2p-peer-tracker: fatal: shutdown took too long: Error: not stopped after 10000 ms\n')
     expect(run.logs().find(l => l.level === 'fatal')).toMatchObject({ msg: 'shutdown took too long; exiting' })
     expect(run.logs().some(l => l.msg === 'stopped')).toBe(false)
+  })
+
+  it('stops the node and writes the last batch to the store before it gives up', { timeout: 90_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tracker-close-hangs-'))
+    cleanups.push(async () => { await rm(dir, { recursive: true, force: true }) })
+    const store = `--storage.path=${join(dir, 'store')}`
+    const run = await tracker(['--p2p.bootstrap=', store], faultEnv('server-close-hangs'))
+    const p = await peer()
+    await p.dial(run.listenAddrs.map(a => multiaddr(a)))
+    await waitFor('the peer to connect', () => run.logs().some(l => l.msg === 'peer connected'))
+    run.process.kill('SIGTERM')
+    expect((await run.exited).code).toBe(1) // the HTTP close never ends: given up after 10 s
+    // Meanwhile the node stopped (the session closed as a shutdown) and the store took the last batch.
+    expect(run.logs().find(l => l.msg === 'peer disconnected')).toMatchObject({ peerId: p.peerId.toString() })
+    const again = await tracker(['--p2p.bootstrap=', store])
+    expect(again.logs().find(l => l.msg === 'storage opened')).toMatchObject({ peers: 1, uncleanSessions: 0 })
   })
 
   it('exits 1 at once on a second signal', { timeout: 60_000 }, async () => {
