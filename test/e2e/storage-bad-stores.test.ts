@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { Level } from 'level'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { runCliToExit, startCliTracker } from '../support/tracker.js'
+import { expectStoreRefusal } from '../support/store-refusal.js'
 import { waitFor } from '../support/wait.js'
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
@@ -57,14 +58,9 @@ function snapshot (path: string): Record<string, string> {
 
 /** Runs the tracker on the store; expects exit 2 and exactly one stderr line naming the flag and the path. */
 async function refused (path: string, why: RegExp): Promise<void> {
-  const { code, stderr, stdout } = await runCliToExit([...BASE, `--storage.path=${path}`], {}, RUN_LIMIT_MS)
-  expect(code, stderr + stdout).toBe(2)
-  const lines = stderr.split('\n').filter(l => l !== '')
-  expect(lines).toHaveLength(1)
-  expect(lines[0]).toContain(`libp2p-peer-tracker: --storage.path: cannot open the store at ${path}: `)
-  expect(lines[0]).toMatch(why)
-  expect(stderr).not.toMatch(/\n\s+at /)
-  expect(stdout).not.toMatch(/"stack"/)
+  const run = await runCliToExit([...BASE, `--storage.path=${path}`], {}, RUN_LIMIT_MS)
+  expectStoreRefusal(run, path, why)
+  expect(run.stdout).not.toMatch(/"stack"/)
 }
 
 describe('storage: stores the tracker cannot use', () => {

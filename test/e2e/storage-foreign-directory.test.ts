@@ -11,6 +11,7 @@ import { join, relative } from 'node:path'
 import { Level } from 'level'
 import { describe, expect, it } from 'vitest'
 import { scratchDir } from '../support/scratch.js'
+import { expectStoreRefusal } from '../support/store-refusal.js'
 import { runCliToExit } from '../support/tracker.js'
 
 const scratch = scratchDir('tracker-foreign-store-')
@@ -65,14 +66,9 @@ async function anotherLevelDb (): Promise<string> {
 
 async function expectRefused (args: string[], path: string, why: RegExp): Promise<void> {
   const before = snapshot(path)
-  const { code, stdout, stderr } = await runCliToExit([...args, `--storage.path=${path}`], {}, RUN_LIMIT_MS)
-  expect(code, stderr + stdout).toBe(2)
-  const lines = stderr.split('\n').filter(l => l !== '')
-  expect(lines).toHaveLength(1)
-  expect(lines[0]).toContain(`libp2p-peer-tracker: --storage.path: cannot open the store at ${path}: `)
-  expect(lines[0]).toMatch(why)
-  expect(stderr).not.toMatch(/\n\s+at /)
-  expect(stdout).toBe('')
+  const run = await runCliToExit([...args, `--storage.path=${path}`], {}, RUN_LIMIT_MS)
+  expectStoreRefusal(run, path, why)
+  expect(run.stdout).toBe('')
   expect(snapshot(path)).toEqual(before)
 }
 

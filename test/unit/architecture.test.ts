@@ -355,6 +355,23 @@ describe('the two packages', () => {
     for (const [name, range] of Object.entries(libraryRanges)) expect(cliPackage.dependencies?.[name], name).toBe(range)
   })
 
+  it('declares every package the repository\'s other code imports (npm\'s hoisting would hide one that is not)', () => {
+    const root = manifest('package.json') as Manifest & { devDependencies: Record<string, string> }
+    // The examples import the library by its own name (a package may import itself).
+    const declared = new Set(['libp2p-peer-tracker', ...Object.keys({ ...root.dependencies, ...root.peerDependencies, ...root.devDependencies, ...cliPackage.dependencies })])
+    const code = (dir: string): string[] => readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
+      .filter(e => e.isFile() && /\.(ts|mjs)$/.test(e.name) && !e.parentPath.includes('node_modules'))
+      .map(e => join(e.parentPath, e.name))
+    const files = ['test', 'bench', 'grafana', 'deploy', 'docs', 'examples'].flatMap(code)
+    expect(files.length).toBeGreaterThan(100)
+    const undeclared = files.flatMap(file => specifiersOf(readFileSync(file, 'utf8'))
+      .filter(name => !name.startsWith('.') && !name.startsWith('node:'))
+      .map(name => name.split('/').slice(0, name.startsWith('@') ? 2 : 1).join('/'))
+      .filter(name => !declared.has(name))
+      .map(name => `${rel(file)} imports ${name}`))
+    expect(undeclared).toEqual([])
+  })
+
   it('packs exactly the library half into the library package', () => {
     const packed = packedBy(libraryPackage.files ?? [])
     const distOf = (file: string): string => `dist/${relative(SRC, file).replace(/\.ts$/, '.js')}`
