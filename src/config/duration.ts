@@ -5,7 +5,8 @@
  * - FLAG_DURATION, the tracker's flags (src/config/values.ts parseDuration), as Prometheus'
  *   own flags write durations: whole numbers, units ms, s, m, h, d;
  * - GO_DURATION, the web config file's rate_limit.interval, as exporter-toolkit reads it with
- *   Go's time.ParseDuration: decimal fractions, units ns, us (µs), ms, s, m, h.
+ *   Go's time.ParseDuration: decimal fractions, units ns, us (µs), ms, s, m, h; and Kubo's
+ *   peer latencies, as Go's time.Duration.String() writes them (goDurationMs).
  *
  * Pure: it returns undefined for text that is not a duration, and the caller words the error
  * with its own flag or key.
@@ -50,4 +51,15 @@ export function durationMs (text: string, syntax: DurationSyntax): number | unde
     index = part.lastIndex
   }
   return total
+}
+
+/**
+ * A duration another program wrote with Go's time.Duration.String(), such as Kubo's peer
+ * Latency (`1.234ms`, `52.1µs`, `1m2.5s`, `1h0m0s`), in milliseconds; undefined for "n/a", an
+ * empty string, a value that is not a string, over 64 characters, or not a Go duration.
+ */
+export function goDurationMs (value: unknown): number | undefined {
+  if (typeof value !== 'string' || value.length > 64) return undefined
+  const ms = durationMs(value, GO_DURATION)
+  return ms !== undefined && Number.isFinite(ms) ? ms : undefined
 }

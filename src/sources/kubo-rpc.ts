@@ -9,10 +9,10 @@
  * There is no connection start time, and no restart marker: a Kubo restart shows only as the
  * connections it closed.
  */
+import { goDurationMs } from '../config/duration.js'
 import { MAX_AGENT_LENGTH, sanitizeAgentVersion, sanitizeProtocols } from '../tracker/sanitize.js'
 import { transportOf } from '../tracker/connection-labels.js'
 import { uniqueIds } from './connection-set.js'
-import { parseGoDuration } from './go-duration.js'
 import { MAX_ADDRESS_LENGTH, addressList, asList, asRecord, badResponse, boundedText, peerIdOf } from './response-shape.js'
 import type { PolledConnection, PolledPeer, Snapshot } from './connection-set.js'
 import type { HttpSource } from './http-source.js'
@@ -102,6 +102,6 @@ function mergePeer (known: PolledPeer | undefined, entry: Record<string, unknown
   return {
     agentVersion: known?.agentVersion ?? agent,
     protocols: protocols.length === 0 ? undefined : sanitizeProtocols(protocols),
-    rttMs: known?.rttMs ?? parseGoDuration(entry.Latency)
+    rttMs: known?.rttMs ?? goDurationMs(entry.Latency)
   }
 }

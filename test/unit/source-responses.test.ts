@@ -1,6 +1,6 @@
 /**
  * What the pollers make of the APIs' answers (src/sources/beacon-api.ts, kubo-rpc.ts,
- * go-duration.ts, credentials.ts): the shapes each client answers in, garbage refused as
+ * credentials.ts, and Kubo's latencies read by src/config/duration.ts): the shapes each client answers in, garbage refused as
  * bad_response, strings bounded before any label.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../src/config/config-error.js'
 import { lighthouseAgents, snapshotOf } from '../../src/sources/beacon-api.js'
 import { readAuthorization, readCa } from '../../src/sources/credentials.js'
-import { parseGoDuration } from '../../src/sources/go-duration.js'
+import { goDurationMs } from '../../src/config/duration.js'
 import { PollError } from '../../src/sources/http-source.js'
 import { kuboSnapshotOf } from '../../src/sources/kubo-rpc.js'
 import { MAX_AGENT_LENGTH } from '../../src/tracker/sanitize.js'
@@ -29,15 +29,15 @@ function pollErrorOf (fn: () => unknown): PollError {
   throw new Error('expected a PollError')
 }
 
-describe('parseGoDuration (Kubo\'s Latency)', () => {
+describe('goDurationMs (Kubo\'s Latency)', () => {
   it.each([
     ['1.234ms', 1.234], ['52.1µs', 0.0521], ['52.1μs', 0.0521], ['800ns', 0.0008], ['1m2.5s', 62_500], ['1h0m0s', 3_600_000], ['0s', 0], ['2s', 2000]
   ])('%s is %d ms', (text, ms) => {
-    expect(parseGoDuration(text)).toBeCloseTo(ms, 9)
+    expect(goDurationMs(text)).toBeCloseTo(ms, 9)
   })
 
   it.each(['n/a', '', '1.2', 'ms', '5 ms', '-1ms', 12, null, 'x'.repeat(100)])('%j is no latency', (value) => {
-    expect(parseGoDuration(value)).toBeUndefined()
+    expect(goDurationMs(value)).toBeUndefined()
   })
 })
 
